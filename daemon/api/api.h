@@ -1,0 +1,36 @@
+/* daemon/api/api.h - REST handlers, one file per resource. */
+#ifndef FF_DAEMON_API_API_H
+#define FF_DAEMON_API_API_H
+
+#include <jansson.h>
+
+#include "daemon/http/http.h"
+
+/* meta.c */
+void api_healthz(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_readyz(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_metrics(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_openapi(struct http_req *req, struct http_resp *resp, struct db *db);
+
+/* assets.c */
+void api_asset_create(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_asset_list(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_asset_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_asset_patch(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_asset_archive(struct http_req *req, struct http_resp *resp, struct db *db);
+
+/* body.c: JSON request bodies. api_body_object parses the body as one JSON
+ * object (duplicates rejected); on error it writes a 400/415/422 problem
+ * with the position and returns NULL. The caller json_decref()s. */
+json_t *api_body_object(struct http_req *req, struct http_resp *resp);
+/* api_check_fields: every key of obj must be in allowed (NULL-terminated);
+ * otherwise 422 with a pointer to the unknown field. */
+int api_check_fields(json_t *obj, const char *const *allowed, struct http_resp *resp);
+/* api_pointer_escape writes "/" + key with ~ and / escaped (RFC 6901). */
+void api_pointer(char *out, size_t n, const char *key);
+/* api_limit reads ?limit= (default def, 1..max) or answers 422 and returns -1 */
+int api_limit(struct http_req *req, struct http_resp *resp, int def, int max);
+/* api_cursor reads ?cursor= (an id from next_cursor) or answers 422 and returns -1 */
+long long api_cursor(struct http_req *req, struct http_resp *resp);
+
+#endif

@@ -1,0 +1,17 @@
+/* The route table: every route the daemon serves. The OpenAPI document
+ * (daemon/api/openapi.json) describes exactly these; a test compares them. */
+#include "api.h"
+
+const struct route http_routes[] = {
+	{ "GET", "/healthz", api_healthz, AUTH_NONE, 0 },
+	{ "GET", "/readyz", api_readyz, AUTH_NONE, 0 },
+	{ "GET", "/metrics", api_metrics, AUTH_NONE, 0 },
+	{ "GET", "/api/v1/openapi.json", api_openapi, AUTH_NONE, 0 },
+	{ "GET", "/api/v1/assets", api_asset_list, AUTH_READ, 0 },
+	{ "POST", "/api/v1/assets", api_asset_create, AUTH_WRITE, 0 },
+	{ "GET", "/api/v1/assets/{slug}", api_asset_get, AUTH_READ, 0 },
+	{ "PATCH", "/api/v1/assets/{slug}", api_asset_patch, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/assets/{slug}/archive", api_asset_archive, AUTH_WRITE, 0 },
+};
+
+const int http_routes_len = (int)(sizeof(http_routes) / sizeof(http_routes[0]));

@@ -1,0 +1,49 @@
+/* Job kinds. The built-in "noop" exists for tests of the queue itself:
+ * payload {"sleep_ms": N, "log": PATH, "fail_times": K} appends
+ * "start ID ATTEMPT" and "done ID" lines to PATH, sleeps, and fails its
+ * first K attempts. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/fftime.h"
+#include "common/rc.h"
+#include "worker.h"
+
+static void note(const char *path, const char *what, const struct job *j)
+{
+	if (!path)
+		return;
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s %lld %d\n", what, j->id, j->attempts);
+	fflush(f);
+	fclose(f);
+}
+
+static int job_noop(struct db *db, const struct job *j, char *err, size_t errlen)
+{
+	(void)db;
+	json_t *p = json_loads(j->payload, 0, NULL);
+	const char *log = json_string_value(json_object_get(p, "log"));
+	json_int_t sleep_ms = json_integer_value(json_object_get(p, "sleep_ms"));
+	json_int_t fail_times = json_integer_value(json_object_get(p, "fail_times"));
+	note(log, "start", j);
+	if (sleep_ms > 0)
+		ff_sleep_ms(sleep_ms);
+	int rc = FF_OK;
+	if (j->attempts <= fail_times) {
+		snprintf(err, errlen, "noop asked to fail attempt %d of %lld", j->attempts, (long long)fail_times);
+		rc = FF_ETEMP;
+	} else {
+		note(log, "done", j);
+	}
+	json_decref(p);
+	return rc;
+}
+
+const struct job_kind job_kinds[] = {
+	{ "noop", job_noop },
+	{ NULL, NULL },
+};

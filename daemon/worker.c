@@ -1,0 +1,104 @@
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cfg.h"
+#include "common/fftime.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/rc.h"
+
+static pthread_t *g_threads;
+static int g_n;
+static atomic_bool g_stop;
+
+static const struct job_kind *find_kind(const char *kind)
+{
+	for (const struct job_kind *k = job_kinds; k->kind; k++)
+		if (strcmp(k->kind, kind) == 0)
+			return k;
+	return NULL;
+}
+
+int worker_run_one(struct db *db, const char *worker_id)
+{
+	struct job j = { 0 };
+	int rc = job_claim(db, worker_id, (int)cfg_int("job_lease_seconds"), &j);
+	if (rc)
+		return rc;
+	char err[512] = "";
+	const struct job_kind *k = find_kind(j.kind);
+	int64_t t0 = ff_mono_us();
+	int jrc;
+	if (!k) {
+		snprintf(err, sizeof(err), "no job kind '%s' in this build", j.kind);
+		jrc = FF_ENOTSUP;
+	} else {
+		jrc = k->run(db, &j, err, sizeof(err));
+	}
+	db_rollback(db); /* never leave a job's transaction open */
+	if (jrc == FF_OK) {
+		rc = job_done(db, j.id, worker_id);
+		log_info("worker", "job done id=%lld kind=%s attempt=%d ms=%lld", j.id, j.kind, j.attempts,
+			 (long long)((ff_mono_us() - t0) / 1000));
+	} else {
+		rc = job_retry(db, &j, worker_id, err, jrc != FF_ETEMP);
+		log_warn("worker", "job failed id=%lld kind=%s attempt=%d/%d error=%s", j.id, j.kind, j.attempts,
+			 j.max_attempts, err);
+	}
+	if (rc == FF_ECONFLICT)
+		log_warn("worker", "lost the lease of job id=%lld before finishing", j.id);
+	job_clear(&j);
+	return FF_OK;
+}
+
+static void *worker_main(void *arg)
+{
+	char id[128], host[64] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	snprintf(id, sizeof(id), "%s:%d:%d", host, (int)getpid(), (int)(intptr_t)arg);
+	long long poll = cfg_int("job_poll_ms");
+	while (!atomic_load(&g_stop)) {
+		struct db *db = db_thread();
+		int rc = db ? worker_run_one(db, id) : FF_ETEMP;
+		if (rc == FF_OK)
+			continue;
+		for (long long slept = 0; slept < poll && !atomic_load(&g_stop); slept += 10)
+			ff_sleep_ms(10);
+	}
+	struct db *db = db_thread();
+	if (db) {
+		int n = job_release(db, id);
+		if (n > 0)
+			log_info("worker", "released leases worker=%s count=%d", id, n);
+	}
+	db_thread_close();
+	return NULL;
+}
+
+int worker_start(int n)
+{
+	atomic_store(&g_stop, false);
+	g_threads = xcalloc((size_t)(n ? n : 1), sizeof(pthread_t));
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&g_threads[i], NULL, worker_main, (void *)(intptr_t)i) != 0)
+			return FF_EPERM;
+		g_n++;
+	}
+	return FF_OK;
+}
+
+void worker_stop(void)
+{
+	atomic_store(&g_stop, true);
+	for (int i = 0; i < g_n; i++)
+		pthread_join(g_threads[i], NULL);
+	free(g_threads);
+	g_threads = NULL;
+	g_n = 0;
+}

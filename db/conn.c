@@ -1,0 +1,193 @@
+#include "db.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cfg.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/rc.h"
+
+struct db {
+	PGconn *pg;
+	int last_rc;
+	char last_error[512];
+	char sqlstate[6];
+	long stmts;
+};
+
+static atomic_int g_open, g_busy;
+static _Thread_local struct db *t_db;
+static _Thread_local bool t_busy;
+
+static void notice_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("db", "notice: %s", msg);
+}
+
+struct db *db_open(const char *dsn, char *err, size_t errlen)
+{
+	PGconn *pg = PQconnectdb(dsn);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pg));
+		size_t n = strlen(msg);
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = '\0';
+		snprintf(err, errlen, "could not connect to the database: %s", msg);
+		PQfinish(pg);
+		return NULL;
+	}
+	PQsetNoticeProcessor(pg, notice_quiet, NULL);
+	struct db *db = xcalloc(1, sizeof(*db));
+	db->pg = pg;
+	PGresult *r = PQexec(pg, "SET TIME ZONE 'UTC'");
+	PQclear(r);
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	PQfinish(db->pg);
+	free(db);
+}
+
+PGconn *db_pg(struct db *db)
+{
+	return db->pg;
+}
+
+struct db *db_thread(void)
+{
+	if (t_db && PQstatus(t_db->pg) != CONNECTION_OK) {
+		PQreset(t_db->pg);
+		if (PQstatus(t_db->pg) != CONNECTION_OK) {
+			db_close(t_db);
+			t_db = NULL;
+			atomic_fetch_sub(&g_open, 1);
+		}
+	}
+	if (!t_db) {
+		char err[512];
+		t_db = db_open(cfg_str("database_url"), err, sizeof(err));
+		if (!t_db) {
+			log_error("db", "%s", err);
+			return NULL;
+		}
+		atomic_fetch_add(&g_open, 1);
+	}
+	return t_db;
+}
+
+void db_thread_close(void)
+{
+	if (t_db) {
+		db_close(t_db);
+		t_db = NULL;
+		atomic_fetch_sub(&g_open, 1);
+	}
+}
+
+void db_mark_busy(bool busy)
+{
+	if (busy != t_busy) {
+		t_busy = busy;
+		atomic_fetch_add(&g_busy, busy ? 1 : -1);
+	}
+}
+
+void db_pool_stats(int *open, int *busy)
+{
+	*open = atomic_load(&g_open);
+	*busy = atomic_load(&g_busy);
+}
+
+static int map_state(const char *st)
+{
+	if (!st)
+		return FF_ETEMP;
+	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0)
+		return FF_ECONFLICT;
+	if (strncmp(st, "08", 2) == 0 || strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 ||
+	    strcmp(st, "55P03") == 0 || strcmp(st, "57P01") == 0)
+		return FF_ETEMP;
+	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
+		return FF_EINVAL;
+	return FF_EPERM;
+}
+
+static void keep_error(struct db *db, PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", st ? st : "08000");
+	snprintf(db->last_error, sizeof(db->last_error), "%s",
+		 msg ? msg : PQerrorMessage(db->pg));
+	db->last_rc = (PQstatus(db->pg) != CONNECTION_OK) ? FF_ETEMP : map_state(st);
+}
+
+PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params)
+{
+	db->stmts++;
+	PGresult *r = PQexecParams(db->pg, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		db->last_rc = FF_OK;
+		return r;
+	}
+	keep_error(db, r);
+	log_debug("db", "statement failed: %s sqlstate=%s", db->last_error, db->sqlstate);
+	PQclear(r);
+	return NULL;
+}
+
+int db_cmd(struct db *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *r = db_exec(db, sql, n, params);
+	if (!r)
+		return db->last_rc;
+	PQclear(r);
+	return FF_OK;
+}
+
+int db_last_rc(struct db *db)
+{
+	return db->last_rc;
+}
+
+const char *db_last_error(struct db *db)
+{
+	return db->last_error;
+}
+
+const char *db_last_sqlstate(struct db *db)
+{
+	return db->sqlstate;
+}
+
+long db_stmt_count(struct db *db)
+{
+	return db->stmts;
+}
+
+int db_begin(struct db *db)
+{
+	return db_cmd(db, "BEGIN", 0, NULL);
+}
+
+int db_commit(struct db *db)
+{
+	return db_cmd(db, "COMMIT", 0, NULL);
+}
+
+void db_rollback(struct db *db)
+{
+	if (PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+		db_cmd(db, "ROLLBACK", 0, NULL);
+}

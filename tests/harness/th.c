@@ -1,0 +1,1 @@
+int th_placeholder(void); int th_placeholder(void) { return 0; }
