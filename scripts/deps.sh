@@ -10,7 +10,7 @@ pkgs=(build-essential cmake pkg-config git ca-certificates curl
 for a in "$@"; do
   case "$a" in
     --test) pkgs+=(libcmocka-dev python3 jq) ;;
-    --bench) pkgs+=(wrk nodejs npm jq python3) ;;
+    --bench) pkgs+=(wrk nodejs npm jq python3 bc) ;;
   esac
 done
 missing=()
