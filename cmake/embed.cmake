@@ -9,5 +9,5 @@ function(ff_embed)
     COMMAND ${CMAKE_COMMAND} -DOUT=${E_OUT} -DSYMBOL=${E_SYMBOL} "-DFILES=${files_arg}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_gen.cmake
     DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_gen.cmake
-    COMMENT "embedding ${E_SYMBOL}")
+    COMMENT "embedding ${E_SYMBOL}" VERBATIM)
 endfunction()
