@@ -156,8 +156,9 @@ static int parse_name(struct pstate *ps, size_t at, const char *name, size_t nle
 			    ps->d->metrics[idx].name, (int)nlen, name);
 	char m[8];
 	snprintf(m, sizeof(m), "%.*s", (int)(nlen > 7 ? 7 : nlen), name);
-	return fail(ps->err, at, m, "unknown metric '%.*s' in a CVSS %s vector",
-		    (int)(nlen > 16 ? 16 : nlen), name, cvss_version_name(ps->d->version));
+	return fail(ps->err, at, m, "unknown metric '%.*s' in a CVSS %s vector%s",
+		    (int)(nlen > 16 ? 16 : nlen), name, cvss_version_name(ps->d->version),
+		    ps->d->prefix ? "" : " (without a CVSS:x.y/ prefix a vector is read as CVSS 2.0)");
 }
 
 /* one METRIC:VALUE component at [p, e) */
