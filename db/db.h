@@ -23,6 +23,9 @@ PGconn *db_pg(struct db *db);
  * (logged) when the database is unreachable. Freed by db_thread_close(). */
 struct db *db_thread(void);
 void db_thread_close(void);
+/* db_pool_close_all closes the connections of threads that are gone (the
+ * HTTP server's pool); only once no thread uses its connection any more. */
+void db_pool_close_all(void);
 /* connections opened / in use by db_thread, for /metrics */
 void db_pool_stats(int *open, int *busy);
 void db_mark_busy(bool busy);
