@@ -41,12 +41,24 @@
  *	if (rc != FF_OK)
  *		// answer wf_http_status(res.verdict) with res.reason, res.field,
  *		// wf_state_name(res.from) and wf_event_mask_format(res.allowed)
- *	// UPDATE finding SET state = wf_state_name(res.to), dates, tags
+ *	// UPDATE finding SET state = wf_state_name(res.to),
+ *	//     review_date / revalidation_date / due_date per WF_DATE_KEEP,
+ *	//     WF_DATE_CLEAR (NULL) or the day; tags += res.tags_set,
+ *	//     tags -= res.tags_clear ("auto-accepted");
+ *	//     requester = cmd.actor.id if res.store_requester, NULL when
+ *	//     res.to != acceptance_requested
  *	//   WHERE id = $1 AND state = wf_state_name(res.from)   -- compare-and-set;
  *	// 0 rows -> 409 (stale), roll back
- *	// audit_append(type = wf_event_name(cmd.event), from/to state names)
+ *	// audit_append(type = wf_event_name(cmd.event), from/to state names,
+ *	//     justification = cmd.data.justification, payload = the fields
+ *	//     of wf_event_fields(cmd.event): wf_field_name(bit) ->
+ *	//     wf_data_get(&cmd.data, bit))
  *	// for i < res.njobs: job_enqueue(kind = res.jobs[i], ...)
  *	// COMMIT; log "old -> new"
+ *
+ * Bulk commands call wf_check once per finding (each gets its own verdict
+ * and event). The scheduler builds its commands from wf_policy_due()
+ * (policy.h) with a WF_ACTOR_SYSTEM actor.
  */
 #ifndef FF_WORKFLOW_WF_H
 #define FF_WORKFLOW_WF_H
@@ -265,6 +277,12 @@ struct wf_transition {
 
 /* the row of e, NULL when e is out of range */
 const struct wf_transition *wf_transition_get(enum wf_event e);
+/* WF_F_* fields an event uses (required or optional), 0 for a bad event:
+ * with wf_field_name and wf_data_get the caller can build the audit
+ * event's payload without a per-event switch */
+unsigned wf_event_fields(enum wf_event e);
+/* the string of one WF_F_* field in d (NULL when absent, and for scan_id) */
+const char *wf_data_get(const struct wf_data *d, unsigned field);
 /* WF_EVENT_BIT mask of the events the table allows from s (any actor) */
 unsigned wf_events_from(enum wf_state s);
 /* WF_WHO_* set of an actor (empty for auditors and unrelated members) */

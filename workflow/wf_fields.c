@@ -11,11 +11,11 @@
 typedef const char *(*field_check_fn)(const struct wf_ctx *c, const char *v, int64_t *limit);
 
 struct field_def {
-	unsigned bit;
-	size_t off;         /* offset of the string in struct wf_data; NO_STR: scan_id */
-	size_t max;         /* bytes */
-	bool multiline;     /* newlines and tabs allowed */
+	size_t off;           /* offset of the string in struct wf_data; NO_STR: scan_id */
+	size_t max;           /* bytes */
 	field_check_fn check; /* NULL = the generic checks suffice */
+	unsigned bit;
+	bool multiline;       /* newlines and tabs allowed */
 };
 
 #define NO_STR SIZE_MAX
@@ -135,19 +135,22 @@ static const char *check_vex(const struct wf_ctx *c, const char *v, int64_t *lim
 	return "is not a CycloneDX VEX justification";
 }
 
+#define FLD(b, member, bytes, ml, fn) \
+	{ .off = DOFF(member), .max = (bytes), .check = (fn), .bit = (b), .multiline = (ml) }
+
 static const struct field_def fields[] = {
-	{ WF_F_JUSTIFICATION, DOFF(justification), WF_TEXT_MAX, true, check_justification },
-	{ WF_F_REVIEW_DATE, DOFF(review_date), 10, false, check_review_date },
-	{ WF_F_REVALIDATION_DATE, DOFF(revalidation_date), 10, false, check_revalidation_date },
-	{ WF_F_DUE_DATE, DOFF(due_date), 10, false, check_due_date },
-	{ WF_F_RECIPIENT_EMAIL, DOFF(recipient_email), 254, false, check_email },
-	{ WF_F_RECIPIENT_NAME, DOFF(recipient_name), WF_NAME_MAX, false, NULL },
-	{ WF_F_TRACKER, DOFF(tracker), WF_NAME_MAX, false, NULL },
-	{ WF_F_ASSIGNEE, DOFF(assignee), WF_NAME_MAX, false, NULL },
-	{ WF_F_VECTOR, DOFF(vector), 512, false, check_vector },
-	{ WF_F_TEXT, DOFF(text), WF_TEXT_MAX, true, NULL },
-	{ WF_F_VEX_JUSTIFICATION, DOFF(vex_justification), 64, false, check_vex },
-	{ WF_F_SCAN, NO_STR, 0, false, NULL },
+	FLD(WF_F_JUSTIFICATION, justification, WF_TEXT_MAX, true, check_justification),
+	FLD(WF_F_REVIEW_DATE, review_date, 10, false, check_review_date),
+	FLD(WF_F_REVALIDATION_DATE, revalidation_date, 10, false, check_revalidation_date),
+	FLD(WF_F_DUE_DATE, due_date, 10, false, check_due_date),
+	FLD(WF_F_RECIPIENT_EMAIL, recipient_email, 254, false, check_email),
+	FLD(WF_F_RECIPIENT_NAME, recipient_name, WF_NAME_MAX, false, NULL),
+	FLD(WF_F_TRACKER, tracker, WF_NAME_MAX, false, NULL),
+	FLD(WF_F_ASSIGNEE, assignee, WF_NAME_MAX, false, NULL),
+	FLD(WF_F_VECTOR, vector, 512, false, check_vector),
+	FLD(WF_F_TEXT, text, WF_TEXT_MAX, true, NULL),
+	FLD(WF_F_VEX_JUSTIFICATION, vex_justification, 64, false, check_vex),
+	{ .off = NO_STR, .max = 0, .check = NULL, .bit = WF_F_SCAN, .multiline = false },
 };
 
 static const char *field_value(const struct field_def *f, const struct wf_data *d)
@@ -209,6 +212,14 @@ bool wf_fields_check(const struct wf_ctx *c, unsigned required, unsigned optiona
 		}
 	}
 	return true;
+}
+
+const char *wf_data_get(const struct wf_data *d, unsigned field)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].bit == field && fields[i].off != NO_STR)
+			return field_value(&fields[i], d);
+	return NULL;
 }
 
 int64_t wf_field_day(const char *v)

@@ -91,6 +91,13 @@ const struct wf_transition *wf_transition_get(enum wf_event e)
 	return &table[e];
 }
 
+unsigned wf_event_fields(enum wf_event e)
+{
+	if ((unsigned)e >= WF_EV_COUNT)
+		return 0;
+	return table[e].needs | table[e].needs_user | table[e].optional;
+}
+
 unsigned wf_events_from(enum wf_state s)
 {
 	unsigned mask = 0;

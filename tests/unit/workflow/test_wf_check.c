@@ -505,6 +505,26 @@ static void test_names(void **state)
 	assert_null(wf_field_name(WF_F_TEXT | WF_F_VECTOR));
 }
 
+/* the fields an event uses, for the audit payload */
+static void test_event_fields(void **state)
+{
+	(void)state;
+	struct wf_data d = { .justification = JUST, .recipient_email = "a@example.com",
+			     .recipient_name = "A", .due_date = "2027-01-01", .text = "t", .scan_id = 3 };
+	unsigned f = wf_event_fields(WF_EV_TRANSFER);
+	assert_int_equal(f, WF_F_JUSTIFICATION | WF_F_RECIPIENT_EMAIL | WF_F_RECIPIENT_NAME | WF_F_DUE_DATE);
+	assert_string_equal(wf_data_get(&d, WF_F_RECIPIENT_EMAIL), "a@example.com");
+	assert_string_equal(wf_data_get(&d, WF_F_DUE_DATE), "2027-01-01");
+	assert_null(wf_data_get(&d, WF_F_VECTOR));
+	assert_null(wf_data_get(&d, WF_F_SCAN));
+	assert_int_equal(wf_event_fields(WF_EV_REOPEN), WF_F_JUSTIFICATION);
+	assert_int_equal(wf_event_fields(WF_EV_MARK_FALSE_POSITIVE),
+			 WF_F_JUSTIFICATION | WF_F_REVALIDATION_DATE | WF_F_VEX_JUSTIFICATION);
+	assert_int_equal(wf_event_fields(WF_EV_COMMENT), WF_F_TEXT);
+	assert_int_equal(wf_event_fields(WF_EV_TICKET_CLOSED), 0);
+	assert_int_equal(wf_event_fields((enum wf_event)-1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_auto_accept),
 		cmocka_unit_test(test_conflict_details),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_event_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
