@@ -22,6 +22,7 @@ struct expect {
 	const char *to;   /* "same" = stays */
 	const char *to_4eyes;
 	const char *who;  /* space-separated actor tags (see actors[]) */
+	const char *job;  /* job kind enqueued when allowed, NULL = none */
 };
 
 #define PEOPLE "admin security member tech risk"
@@ -29,24 +30,24 @@ struct expect {
 #define TREATED "accepted acceptance_requested mitigating verifying transferred avoided false_positive"
 
 static const struct expect expected[] = {
-	{ "detect", "new", "open", "open", "scanner" },
-	{ "reappear", "fixed", "open", "open", "scanner" },
-	{ "resolve_by_scan", TREATED " open", "fixed", "fixed", "scanner" },
-	{ "accept", "open", "accepted", "acceptance_requested", PEOPLE },
-	{ "approve", "acceptance_requested", "accepted", "accepted", "admin security risk" },
-	{ "reject", "acceptance_requested", "open", "open", "admin security risk" },
-	{ "auto_accept", "open", "accepted", "accepted", "system" },
-	{ "mitigate", "open", "mitigating", "mitigating", PEOPLE },
-	{ "ticket_closed", "mitigating", "verifying", "verifying", "tracker" },
-	{ "ticket_reopened", "verifying", "mitigating", "mitigating", "tracker" },
-	{ "transfer", "open", "transferred", "transferred", PEOPLE },
-	{ "avoid", "open", "avoided", "avoided", PEOPLE },
-	{ "mark_false_positive", "open", "false_positive", "false_positive", "admin security tech" },
-	{ "revalidate", "false_positive", "same", "same", "admin security tech" },
-	{ "renew", "accepted", "same", "same", PEOPLE },
-	{ "reopen", TREATED, "open", "open", PEOPLE " system tracker" },
-	{ "reassess", STORED, "same", "same", PEOPLE },
-	{ "comment", STORED, "same", "same", PEOPLE " tracker email" },
+	{ "detect", "new", "open", "open", "scanner", NULL },
+	{ "reappear", "fixed", "open", "open", "scanner", NULL },
+	{ "resolve_by_scan", TREATED " open", "fixed", "fixed", "scanner", NULL },
+	{ "accept", "open", "accepted", "acceptance_requested", PEOPLE, NULL },
+	{ "approve", "acceptance_requested", "accepted", "accepted", "admin security risk", NULL },
+	{ "reject", "acceptance_requested", "open", "open", "admin security risk", NULL },
+	{ "auto_accept", "open", "accepted", "accepted", "system", NULL },
+	{ "mitigate", "open", "mitigating", "mitigating", PEOPLE, "ticket.create" },
+	{ "ticket_closed", "mitigating", "verifying", "verifying", "tracker", NULL },
+	{ "ticket_reopened", "verifying", "mitigating", "mitigating", "tracker", NULL },
+	{ "transfer", "open", "transferred", "transferred", PEOPLE, "mail.transfer" },
+	{ "avoid", "open", "avoided", "avoided", PEOPLE, NULL },
+	{ "mark_false_positive", "open", "false_positive", "false_positive", "admin security tech", NULL },
+	{ "revalidate", "false_positive", "same", "same", "admin security tech", NULL },
+	{ "renew", "accepted", "same", "same", PEOPLE, NULL },
+	{ "reopen", TREATED, "open", "open", PEOPLE " system tracker", NULL },
+	{ "reassess", STORED, "same", "same", PEOPLE, NULL },
+	{ "comment", STORED, "same", "same", PEOPLE " tracker email", NULL },
 };
 
 static const char *all_states[] = {
@@ -160,6 +161,11 @@ static void check_one(const struct expect *x, const char *state, const struct ac
 	const char *to = four_eyes ? x->to_4eyes : x->to;
 	if (strcmp(to, "same") == 0)
 		to = state;
+	if (rc != FF_OK) {
+		/* a refusal changes nothing */
+		assert_int_equal(res.to, s);
+		assert_int_equal(res.njobs, 0);
+	}
 	if (!may) {
 		if (rc != FF_EFORBIDDEN)
 			fail_msg("%s by %s from %s (4eyes=%d): expected 403, rc=%d", x->event, ac->tag, state, four_eyes, rc);
@@ -180,6 +186,21 @@ static void check_one(const struct expect *x, const char *state, const struct ac
 				 ac->tag, state, four_eyes, rc, res.field ? res.field : "", res.reason ? res.reason : "");
 		assert_int_equal(res.verdict, WF_ALLOW);
 		assert_string_equal(wf_state_name(res.to), to);
+		assert_int_equal(res.njobs, x->job ? 1 : 0);
+		if (x->job)
+			assert_string_equal(res.jobs[0], x->job);
+		/* only the system's auto acceptance carries the tag */
+		assert_int_equal(res.tags_set, strcmp(x->event, "auto_accept") == 0 ? WF_TAG_AUTO_ACCEPTED : 0);
+		/* an accepted finding always has a review date, a false positive a
+		 * revalidation date; other states drop them */
+		if (strcmp(to, "accepted") == 0 || strcmp(to, "acceptance_requested") == 0)
+			assert_true(res.review_date > 0 || (res.review_date == WF_DATE_KEEP && strcmp(state, "open") != 0));
+		else
+			assert_true(res.review_date == WF_DATE_CLEAR || (res.review_date == WF_DATE_KEEP && strcmp(to, state) == 0));
+		if (strcmp(to, "false_positive") == 0)
+			assert_true(res.revalidation_date > 0 || res.revalidation_date == WF_DATE_KEEP);
+		else
+			assert_true(res.revalidation_date == WF_DATE_CLEAR || (res.revalidation_date == WF_DATE_KEEP && strcmp(to, state) == 0));
 		t->allowed++;
 	}
 	t->total++;
