@@ -2,6 +2,7 @@
  * what the scheduler must do for one finding. */
 #include "policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/rc.h"
@@ -164,6 +165,39 @@ int wf_policy_set(struct wf_policy *p, const char *key, const char *value, const
 	else
 		*(int *)base = v;
 	return FF_OK;
+}
+
+static void kv_emit(const struct kv_def *d, const char *key, int v, wf_policy_kv_fn fn, void *ctx)
+{
+	char val[16];
+	if (d->type == KV_BOOL)
+		snprintf(val, sizeof(val), "%s", v ? "true" : "false");
+	else if (d->type == KV_SCORE)
+		snprintf(val, sizeof(val), "%d.%d", v / 10, v % 10);
+	else
+		snprintf(val, sizeof(val), "%d", v);
+	fn(key, val, ctx);
+}
+
+void wf_policy_each(const struct wf_policy *p, wf_policy_kv_fn fn, void *ctx)
+{
+	char key[64];
+	for (size_t i = 0; i < sizeof(kv_table) / sizeof(kv_table[0]); i++) {
+		const struct kv_def *d = &kv_table[i];
+		const char *base = (const char *)p + d->off;
+		if (d->type == KV_BOOL) {
+			kv_emit(d, d->key, *(const bool *)base, fn, ctx);
+			continue;
+		}
+		if (d->type != KV_SEV_INT) {
+			kv_emit(d, d->key, *(const int *)base, fn, ctx);
+			continue;
+		}
+		for (int sev = 0; sev < WF_SEV_COUNT; sev++) {
+			snprintf(key, sizeof(key), "%s%s", d->key, ff_severity_name((enum ff_severity)sev));
+			kv_emit(d, key, ((const int *)base)[sev], fn, ctx);
+		}
+	}
 }
 
 /* ---- dates ---- */

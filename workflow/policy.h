@@ -19,7 +19,8 @@
  *                               medium 90, low 180, none 0, unknown 90
  *   reminder_days               0..365 (0 = no reminders)       14
  *   justification_min_length    1..2000 characters              20
- * <severity> is none, low, medium, high, critical or unknown.
+ * <severity> is none, low, medium, high, critical or unknown. A nested JSON
+ * settings object {"sla_days": {"critical": 7}} flattens to "sla_days.critical".
  *
  * Scheduler side: wf_policy_due() says, for one finding and "now", what
  * must happen: reopen (as the system actor), auto-accept, a reminder, an
@@ -55,6 +56,13 @@ void wf_policy_defaults(struct wf_policy *p);
  * *err (when err is not NULL) points to a static lower-case reason.
  * Returns FF_OK, FF_ENOTFOUND (unknown key) or FF_EINVAL (bad value). */
 int wf_policy_set(struct wf_policy *p, const char *key, const char *value, const char **err);
+
+typedef void (*wf_policy_kv_fn)(const char *key, const char *value, void *ctx);
+/* wf_policy_each calls fn once per key, in the order above (severity keys
+ * from unknown to critical), with the value written as wf_policy_set
+ * accepts it ("true", "4.0", "30"): to show or export the effective policy.
+ * Strings are valid during the call only. */
+void wf_policy_each(const struct wf_policy *p, wf_policy_kv_fn fn, void *ctx);
 
 /* ---- dates (days since 1970-01-01, UTC) ---- */
 

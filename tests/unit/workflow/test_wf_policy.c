@@ -103,6 +103,47 @@ static void test_set_and_override(void **state)
 	assert_int_equal(wf_policy_sla_due(&asset, FF_SEV_LOW, day_of("2026-01-01")), WF_DATE_CLEAR);
 }
 
+struct kv_log {
+	char text[4096];
+	size_t len;
+	int count;
+	struct wf_policy *replay;
+};
+
+static void collect(const char *key, const char *value, void *ctx)
+{
+	struct kv_log *log = ctx;
+	int n = snprintf(log->text + log->len, sizeof(log->text) - log->len, "%s=%s\n", key, value);
+	assert_true(n > 0 && (size_t)n < sizeof(log->text) - log->len);
+	log->len += (size_t)n;
+	log->count++;
+	assert_int_equal(wf_policy_set(log->replay, key, value, NULL), FF_OK);
+}
+
+/* every key is listed with a value wf_policy_set takes back unchanged */
+static void test_each_round_trip(void **state)
+{
+	(void)state;
+	struct wf_policy p, back;
+	struct kv_log log = { .replay = &back };
+	wf_policy_defaults(&p);
+	assert_int_equal(wf_policy_set(&p, "auto_accept_below", "6.9", NULL), FF_OK);
+	assert_int_equal(wf_policy_set(&p, "four_eyes", "true", NULL), FF_OK);
+	assert_int_equal(wf_policy_set(&p, "sla_days.medium", "45", NULL), FF_OK);
+	wf_policy_defaults(&back);
+	back.four_eyes = false;
+	back.auto_accept_below10 = 1;
+	back.sla_days[FF_SEV_MEDIUM] = 1;
+	wf_policy_each(&p, collect, &log);
+	assert_int_equal(log.count, 7 + 2 * 6);
+	assert_memory_equal(&p, &back, sizeof(p));
+	assert_non_null(strstr(log.text, "four_eyes=true\n"));
+	assert_non_null(strstr(log.text, "auto_accept_below=6.9\n"));
+	assert_non_null(strstr(log.text, "sla_days.medium=45\n"));
+	assert_non_null(strstr(log.text, "max_accept_days.critical=30\n"));
+	assert_non_null(strstr(log.text, "fp_revalidation_months=6\n"));
+}
+
 static void test_dates(void **state)
 {
 	(void)state;
@@ -298,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set_and_override),
+		cmocka_unit_test(test_each_round_trip),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_auto_accept_threshold),
 		cmocka_unit_test(test_auto_accept_reevaluation),
