@@ -12,10 +12,15 @@ static int deny(struct wf_result *res, enum wf_verdict v, const char *reason)
 		[WF_DENY_ACTOR] = FF_EFORBIDDEN, [WF_DENY_FIELD] = FF_EINVAL,
 		[WF_DENY_POLICY] = FF_ECONFLICT,
 	};
+	/* a refusal changes nothing, whatever was computed before it */
 	res->verdict = v;
 	if (reason)
 		res->reason = reason;
 	res->to = res->from;
+	res->review_date = res->revalidation_date = res->due_date = WF_DATE_KEEP;
+	res->tags_set = res->tags_clear = 0;
+	res->store_requester = false;
+	res->njobs = 0;
 	return rc[v];
 }
 
@@ -28,6 +33,16 @@ int wf_http_status(enum wf_verdict v)
 	return (unsigned)v <= WF_DENY_POLICY ? status[v] : 500;
 }
 
+/* why a member of the asset may not: the relation the event needs */
+static const char *member_refusal(const struct wf_transition *t)
+{
+	if (t->who & WF_WHO_TECH_OWNER)
+		return "only a technical owner of the asset may do this";
+	if (t->who & WF_WHO_RISK_OWNER)
+		return "only the risk owner of the asset or security may do this";
+	return "members may not issue this event";
+}
+
 /* NULL when the actor may issue the event, else why not */
 static const char *actor_refusal(const struct wf_transition *t, const struct wf_ctx *c)
 {
@@ -37,7 +52,7 @@ static const char *actor_refusal(const struct wf_transition *t, const struct wf_
 		return "auditors have read-only access";
 	if (!(who & t->who)) {
 		if (a->kind == WF_ACTOR_USER && a->role == WF_ROLE_MEMBER && (who & WF_WHO_MEMBER))
-			return "this event needs another relation to the asset";
+			return member_refusal(t);
 		if (a->kind == WF_ACTOR_USER && a->role == WF_ROLE_MEMBER)
 			return "member does not belong to the asset";
 		return "actor may not issue this event";

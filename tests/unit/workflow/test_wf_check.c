@@ -308,6 +308,7 @@ static void test_false_positive_rules(void **state)
 	/* members only as technical owner */
 	assert_int_equal(run(&f, WF_S_OPEN, WF_EV_MARK_FALSE_POSITIVE, member, d), FF_EFORBIDDEN);
 	assert_int_equal(wf_http_status(f.res.verdict), 403);
+	assert_string_equal(f.res.reason, "only a technical owner of the asset may do this");
 	assert_int_equal(run(&f, WF_S_OPEN, WF_EV_MARK_FALSE_POSITIVE, risk, d), FF_EFORBIDDEN);
 	assert_int_equal(run(&f, WF_S_OPEN, WF_EV_MARK_FALSE_POSITIVE, outsider, d), FF_EFORBIDDEN);
 	assert_string_equal(f.res.reason, "member does not belong to the asset");
@@ -369,6 +370,7 @@ static void test_four_eyes(void **state)
 	assert_int_equal(run(&f, WF_S_ACCEPTANCE_REQUESTED, WF_EV_APPROVE, admin, d), FF_EFORBIDDEN);
 	/* a member who is not risk owner may not approve */
 	assert_int_equal(run(&f, WF_S_ACCEPTANCE_REQUESTED, WF_EV_APPROVE, tech, d), FF_EFORBIDDEN);
+	assert_string_equal(f.res.reason, "only the risk owner of the asset or security may do this");
 	/* another approver may */
 	assert_int_equal(run(&f, WF_S_ACCEPTANCE_REQUESTED, WF_EV_APPROVE, risk, d), FF_OK);
 	assert_int_equal(f.res.to, WF_S_ACCEPTED);
@@ -413,6 +415,10 @@ static void test_auto_accept(void **state)
 	f.facts.score10 = 40;
 	assert_int_equal(run(&f, WF_S_OPEN, WF_EV_AUTO_ACCEPT, sys, none), FF_ECONFLICT);
 	assert_string_equal(f.res.reason, "score is not below the auto-accept threshold");
+	assert_int_equal(f.res.to, WF_S_OPEN);
+	assert_int_equal(f.res.review_date, WF_DATE_KEEP);
+	assert_int_equal(f.res.due_date, WF_DATE_KEEP);
+	assert_int_equal(f.res.tags_set | f.res.tags_clear, 0);
 	f.facts.score10 = -1;
 	assert_int_equal(run(&f, WF_S_OPEN, WF_EV_AUTO_ACCEPT, sys, none), FF_ECONFLICT);
 	/* only the system */
@@ -525,6 +531,72 @@ static void test_event_fields(void **state)
 	assert_int_equal(wf_event_fields((enum wf_event)-1), 0);
 }
 
+/* random commands with hostile field values: never a crash (ASan/UBSan
+ * build), and every answer is one of the documented kinds */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static const char *pick(void)
+{
+	static char junk[64];
+	static const char *pool[] = {
+		NULL, "", " ", "\t\n", "2027-01-15", "2026-12-04", "2027-13-01", "9999-12-31", "1970-01-01",
+		"a@example.com", "@", "CVSS:4.0/AV:N", "CVSS:3.1/", "code_not_present",
+		"a justification that is long enough", "\xc3", "\xed\xa0\x80", "x\x01y", NULL, "junk",
+	};
+	if (rnd(8) == 0) {
+		for (size_t i = 0; i + 1 < sizeof(junk); i++)
+			junk[i] = (char)(1 + rnd(255));
+		junk[rnd(sizeof(junk))] = '\0';
+		junk[sizeof(junk) - 1] = '\0';
+		return junk;
+	}
+	return pool[rnd(sizeof(pool) / sizeof(pool[0]))];
+}
+
+static void test_random_commands(void **state)
+{
+	(void)state;
+	int counts[5] = { 0 };
+	for (int i = 0; i < 50000; i++) {
+		struct fx f;
+		fx_init(&f);
+		f.pol.four_eyes = rnd(2);
+		f.pol.auto_accept = rnd(2);
+		f.facts.severity = (enum ff_severity)rnd(8); /* includes out of range */
+		f.facts.score10 = (int)rnd(120) - 10;
+		f.facts.requester_id = rnd(4);
+		struct wf_actor a = { (enum wf_actor_kind)rnd(WF_ACTOR_COUNT), (enum wf_role)rnd(WF_ROLE_COUNT),
+				      rnd(8), rnd(4) };
+		struct wf_data d = { pick(), pick(), pick(), pick(), pick(), pick(), pick(),
+				     pick(), pick(), pick(), pick(), (long long)rnd(3) - 1 };
+		enum wf_state s = (enum wf_state)rnd(WF_S_COUNT + 1);
+		enum wf_event e = (enum wf_event)rnd(WF_EV_COUNT + 1);
+		int rc = run(&f, s, e, a, d);
+		assert_true((unsigned)f.res.verdict <= WF_DENY_POLICY);
+		counts[f.res.verdict]++;
+		static const int want[] = { FF_OK, FF_ECONFLICT, FF_EFORBIDDEN, FF_EINVAL, FF_ECONFLICT };
+		assert_int_equal(rc, want[f.res.verdict]);
+		if (rc != FF_OK) {
+			assert_non_null(f.res.reason);
+			assert_int_equal(f.res.to, s);
+			assert_int_equal(f.res.njobs, 0);
+		}
+		if (f.res.verdict == WF_DENY_FIELD)
+			assert_non_null(f.res.field);
+	}
+	print_message("allowed %d, 409 %d, 403 %d, 422 %d, policy %d\n", counts[0], counts[1], counts[2],
+		      counts[3], counts[4]);
+	for (int k = 0; k < 5; k++)
+		assert_true(counts[k] > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_details),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_event_fields),
+		cmocka_unit_test(test_random_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
