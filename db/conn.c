@@ -178,8 +178,13 @@ static void keep_error(struct db *db, PGresult *r)
 
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params)
 {
+	return db_exec_typed(db, sql, n, NULL, params);
+}
+
+PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types, const char *const *params)
+{
 	db->stmts++;
-	PGresult *r = PQexecParams(db->pg, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(db->pg, sql, n, types, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		db->last_rc = FF_OK;

@@ -34,6 +34,9 @@ void db_mark_busy(bool busy);
  * SQL NULL). Returns the result (caller PQclear()s) or NULL on error, with
  * the error kept for db_last_rc()/db_last_error(). */
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params);
+/* db_exec_typed: the same with declared parameter types (OIDs: 20 int8,
+ * 16 bool, 25 text); every declared parameter may stay unused */
+PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types, const char *const *params);
 /* db_cmd runs a statement whose rows are not needed; returns FF_OK or the
  * mapped error (unique violation = FF_ECONFLICT, connection or
  * serialisation failure = FF_ETEMP, other = FF_EPERM). */

@@ -324,13 +324,16 @@ static int apply(struct db *db, struct scan_import *si, char **diff)
 	LL(scan, si->scan_id);
 	LL(scope, si->scope_id);
 	const char *p[] = { org, asset, scan, scope, si->partial ? "f" : "t" };
+	static const Oid types[] = { 20, 20, 20, 20, 16 };
 	for (const char *const *q = apply_sql; *q; q++) {
-		int n = strncmp(*q, "CREATE TEMP TABLE s ", 20) == 0 ? 0 : 5;
-		int rc = counted_cmd(db, si, *q, n, n ? p : NULL);
-		if (rc)
-			return rc;
+		si->statements++;
+		PGresult *r = db_exec_typed(db, *q, 5, types, p);
+		if (!r)
+			return db_last_rc(db);
+		PQclear(r);
 	}
-	PGresult *r = counted(db, si, diff_sql, 3, p);
+	si->statements++;
+	PGresult *r = db_exec_typed(db, diff_sql, 5, types, p);
 	if (!r)
 		return db_last_rc(db);
 	*diff = xstrdup(PQgetvalue(r, 0, 0));

@@ -68,6 +68,7 @@ enum route_auth {
 	AUTH_READ,       /* any read-capable token or session */
 	AUTH_WRITE,      /* write scope */
 	AUTH_UPLOAD,     /* write scope, or an upload token for the asset in the path */
+	AUTH_READ_UPLOAD,/* read scope, or an upload token (the handler checks its asset) */
 };
 
 enum body_mode { BODY_JSON = 0, BODY_SPOOL = 1 };
