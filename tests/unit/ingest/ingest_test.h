@@ -154,4 +154,21 @@ static inline bool has_str(json_t *o, const char *k, const char *v)
 	return false;
 }
 
+/* jp: "a.0.b" path lookup with array indices */
+static inline json_t *jp(json_t *o, const char *path)
+{
+	char seg[128];
+	const char *p = path;
+	while (o && *p) {
+		size_t n = strcspn(p, ".");
+		snprintf(seg, sizeof(seg), "%.*s", (int)n, p);
+		if (json_is_array(o))
+			o = json_array_get(o, (size_t)strtoul(seg, NULL, 10));
+		else
+			o = json_object_get(o, seg);
+		p += n + (p[n] == '.');
+	}
+	return o;
+}
+
 #endif
