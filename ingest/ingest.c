@@ -124,7 +124,7 @@ static int choose(struct ictx *c, struct src *s, enum ingest_format *out)
 		*out = seen;
 		return FF_OK;
 	}
-	if (blank(p, n)) {
+	if (n < PEEK_BYTES && blank(p, n)) {
 		/* some tools write nothing when they find nothing (osv-scanner) */
 		*out = want;
 		return FF_EMPTY_REPORT;
