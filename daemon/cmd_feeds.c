@@ -221,6 +221,7 @@ static int sync_one(struct db *db, enum feeds_src src, const char *from)
 	if (!rc && src == FEEDS_NVD)
 		rc = nvd_opts(&s, where, &o, &cur, &mark);
 	s.t0 = ff_mono_us() / 1000;
+	s.last_print = s.t0;
 	if (!rc)
 		rc = feed_read(feed_lookup(s.name), where, &o, &sink, &e);
 	feeds_batch_abort(s.batch);
