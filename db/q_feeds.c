@@ -379,3 +379,19 @@ int feeds_changed_since(struct db *db, long long after_id, long limit, feeds_cha
 	PQclear(r);
 	return FF_OK;
 }
+
+int feeds_due(struct db *db, const char *hhmm, int *due)
+{
+	const char *p[1] = { hhmm };
+	*due = 0;
+	PGresult *r = db_exec(db,
+			      "SELECT (now() AT TIME ZONE 'UTC')::time >= $1::time AND bool_or(last_attempt IS NULL OR "
+			      "last_attempt < (date_trunc('day', now() AT TIME ZONE 'UTC') + $1::time) AT TIME ZONE 'UTC') "
+			      "FROM feed_state",
+			      1, p);
+	if (!r)
+		return db_last_rc(db);
+	*due = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return FF_OK;
+}

@@ -59,6 +59,10 @@ int feeds_state_get(struct db *db, enum feeds_src src, char **cursor_json, char 
  * last_error_at, resume_cursor (caller frees) */
 int feeds_status_json(struct db *db, char **out);
 
+/* feeds_due: *due = 1 when the UTC time of day is past hhmm ("03:00") and
+ * some source has not been attempted since today's hhmm */
+int feeds_due(struct db *db, const char *hhmm, int *due);
+
 /* feeds_changed_since calls cb for every feed_change row with id > after_id
  * in id order (at most limit rows; 0 = all); *last_id gets the id of the
  * last row passed (after_id when none). For the scoring pipeline. */

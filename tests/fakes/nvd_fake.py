@@ -286,6 +286,15 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
     srv.state = State(args)
+    # exit with the test that started us, even when it died without stopping us
+    parent = os.getppid()
+
+    def watchdog():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     print("PORT %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()

@@ -378,14 +378,22 @@ static void test_nvd_resume_after_kill(void **state)
 	fakeproc_stop(&fake);
 }
 
+/* runs after every test, passed or failed: no fake outlives its test */
+static int stop_fake(void **state)
+{
+	(void)state;
+	fakeproc_stop(&fake);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snapshot_sources),
-		cmocka_unit_test(test_bad_input_keeps_previous),
-		cmocka_unit_test(test_changed_cves),
-		cmocka_unit_test(test_nvd_fake_full),
-		cmocka_unit_test(test_nvd_resume_after_kill),
+		cmocka_unit_test_teardown(test_snapshot_sources, stop_fake),
+		cmocka_unit_test_teardown(test_bad_input_keeps_previous, stop_fake),
+		cmocka_unit_test_teardown(test_changed_cves, stop_fake),
+		cmocka_unit_test_teardown(test_nvd_fake_full, stop_fake),
+		cmocka_unit_test_teardown(test_nvd_resume_after_kill, stop_fake),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

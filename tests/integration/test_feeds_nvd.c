@@ -399,15 +399,23 @@ static void test_resume_after_kill(void **state)
 	fakeproc_stop(&fake);
 }
 
+/* runs after every test, passed or failed: no fake outlives its test */
+static int stop_fake(void **state)
+{
+	(void)state;
+	fakeproc_stop(&fake);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paging_full),
-		cmocka_unit_test(test_windows_120_days),
-		cmocka_unit_test(test_rate_limit),
-		cmocka_unit_test(test_503_and_errors),
-		cmocka_unit_test(test_wrong_total_and_key),
-		cmocka_unit_test(test_resume_after_kill),
+		cmocka_unit_test_teardown(test_paging_full, stop_fake),
+		cmocka_unit_test_teardown(test_windows_120_days, stop_fake),
+		cmocka_unit_test_teardown(test_rate_limit, stop_fake),
+		cmocka_unit_test_teardown(test_503_and_errors, stop_fake),
+		cmocka_unit_test_teardown(test_wrong_total_and_key, stop_fake),
+		cmocka_unit_test_teardown(test_resume_after_kill, stop_fake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
