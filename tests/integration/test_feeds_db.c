@@ -253,6 +253,31 @@ static void test_changed_cves(void **state)
 	assert_int_equal(sqll("SELECT last_written FROM feed_state WHERE source = 'kev'"), 0);
 }
 
+/* the daily schedule: due when a source was not attempted since today's
+ * sync time */
+static void test_due(void **state)
+{
+	(void)state;
+	char err[256];
+	int due = -1;
+	struct db *db = db_open(DSN, err, sizeof(err));
+	assert_non_null(db);
+	assert_true(th_sql_ok(DSN, "UPDATE feed_state SET last_attempt = now()"));
+	assert_int_equal(feeds_due(db, "00:00", &due), 0);
+	assert_int_equal(due, 0);
+	assert_true(th_sql_ok(DSN, "UPDATE feed_state SET last_attempt = now() - interval '2 days' WHERE source = 'epss'"));
+	assert_int_equal(feeds_due(db, "00:00", &due), 0);
+	assert_int_equal(due, 1);
+	/* not before the time of day: a time later than now (unless now is 23:59) */
+	char *late = sqls("SELECT CASE WHEN (now() AT TIME ZONE 'UTC')::time < '23:59' THEN '23:59' ELSE '' END");
+	if (late[0]) {
+		assert_int_equal(feeds_due(db, late, &due), 0);
+		assert_int_equal(due, 0);
+	}
+	free(late);
+	db_close(db);
+}
+
 /* ---- NVD through the fake API ---- */
 
 static struct fakeproc fake;
@@ -392,6 +417,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_snapshot_sources, stop_fake),
 		cmocka_unit_test_teardown(test_bad_input_keeps_previous, stop_fake),
 		cmocka_unit_test_teardown(test_changed_cves, stop_fake),
+		cmocka_unit_test_teardown(test_due, stop_fake),
 		cmocka_unit_test_teardown(test_nvd_fake_full, stop_fake),
 		cmocka_unit_test_teardown(test_nvd_resume_after_kill, stop_fake),
 	};

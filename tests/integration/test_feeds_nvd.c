@@ -307,6 +307,59 @@ static void test_wrong_total_and_key(void **state)
 	fakeproc_stop(&fake);
 }
 
+struct counter {
+	long n;
+};
+
+static int count_record(void *ctx, enum feed_kind kind, const void *rec)
+{
+	(void)kind;
+	(void)rec;
+	((struct counter *)ctx)->n++;
+	return FF_OK;
+}
+
+/* KEV, EPSS (gzip) and ExploitDB read from a URL give what the same files
+ * give from a path; a missing file is a clear error */
+static void test_files_over_http(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/fftest-static-XXXXXX", cmd[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/tests/fixtures/feeds/kev/cisagov-kev-data/known_exploited_vulnerabilities.json %s/kev.json && "
+		 "gzip -c %s/tests/fixtures/feeds/epss/lodestonesecurity-epss-data-history/epss_scores-current_excerpt.csv "
+		 "> %s/epss.csv.gz && cp %s/tests/fixtures/feeds/exploitdb/Xhoenix-searchsploit/files_exploits_excerpt.csv "
+		 "%s/x.csv",
+		 FF_SOURCE_DIR, dir, FF_SOURCE_DIR, dir, FF_SOURCE_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	const char *args[] = { "--static", dir, NULL };
+	start_fake(args);
+	const char *names[] = { "kev", "epss", "exploitdb" }, *files[] = { "kev.json", "epss.csv.gz", "x.csv" };
+	for (int i = 0; i < 3; i++) {
+		struct counter by_url = { 0 }, by_path = { 0 };
+		struct feed_sink su = { count_record, NULL, NULL, &by_url }, sp = { count_record, NULL, NULL, &by_path };
+		struct feed_opts o = { 0 };
+		struct feed_err e;
+		char url[256], path[256];
+		snprintf(url, sizeof(url), "%s/files/%s", fake.base, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		assert_int_equal(feed_read(feed_lookup(names[i]), url, &o, &su, &e), FF_OK);
+		assert_int_equal(feed_read(feed_lookup(names[i]), path, &o, &sp, &e), FF_OK);
+		assert_true(by_url.n > 100);
+		assert_int_equal(by_url.n, by_path.n);
+	}
+	struct counter c = { 0 };
+	struct feed_sink s = { count_record, NULL, NULL, &c };
+	struct feed_err e;
+	char url[256];
+	snprintf(url, sizeof(url), "%s/files/nope.json", fake.base);
+	assert_int_equal(feed_read(&feed_kev_ops, url, NULL, &s, &e), FF_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "HTTP 404"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* child: sync with a commit log, killed by the parent */
 static void child_sync(const char *logpath)
 {
@@ -416,6 +469,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_503_and_errors, stop_fake),
 		cmocka_unit_test_teardown(test_wrong_total_and_key, stop_fake),
 		cmocka_unit_test_teardown(test_resume_after_kill, stop_fake),
+		cmocka_unit_test_teardown(test_files_over_http, stop_fake),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
