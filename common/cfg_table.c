@@ -30,7 +30,7 @@ const struct cfg_def cfg_table[] = {
 	  "longest single string (JSON) or text (XML) in a scanner report, in bytes" },
 	{ "ingest_max_results", CFG_INT, "2000000", 1, 100000000, NULL, 0,
 	  "most findings accepted from one scanner report" },
-	{ "scan_wait_seconds", CFG_INT, "5", 0, 300, NULL, 0,
+	{ "scan_wait_seconds", CFG_INT, "5", 0, 3600, NULL, 0,
 	  "how long an upload waits for its import before answering 202 with the scan's URL" },
 	{ "workers", CFG_INT, "2", 0, 64, NULL, 0,
 	  "job worker threads inside serve (0 = none)" },
