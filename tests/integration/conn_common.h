@@ -22,6 +22,9 @@
 #include "connectors/http_client.h"
 #include "tests/fakes/fakeproc.h"
 
+/* not every test file runs every scenario of this header */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 struct suite {
 	const char *name;
 	const char *script;             /* fake in tests/fakes/ */
