@@ -175,7 +175,14 @@ class GitLab(App):
             return h.answer(200, self.user_json("bot"))
         if p == "/users" and m == "GET":
             name = h.query.get("username")
-            return h.answer(200, [self.user_json(w) for w, u in self.users.items() if u["username"] == name])
+            if name is not None:
+                return h.answer(200, [self.user_json(w) for w, u in self.users.items()
+                                      if u["username"] == name])
+            q = (h.query.get("search") or "").lower()
+            # the token's user is an administrator here, so e-mails are searched and shown
+            return h.answer(200, [self.user_json(w) for w, u in self.users.items()
+                                  if q and (q in u["email"].lower() or q in u["username"].lower()
+                                            or q in u["name"].lower())])
         mo = re.fullmatch(r"/projects/([^/]+)(/.*)?", p)
         if not mo:
             raise Reply(404, {"message": "404 Not found"})
@@ -183,6 +190,8 @@ class GitLab(App):
         if pid not in (str(self.args.project_id), self.args.project):
             raise Reply(404, {"message": "404 Project Not Found"})
         rest = mo.group(2) or ""
+        if rest == "" and m == "GET":
+            return h.answer(200, dict(self.project_json(), default_branch="main", visibility="private"))
         routes = [
             (r"/issues", {"POST": self.create, "GET": self.list_issues}),
             (r"/issues/(\d+)", {"GET": self.get_issue, "PUT": self.edit, "DELETE": self.delete}),

@@ -207,6 +207,14 @@ class Jira(App):
             return h.answer(200, u)
         if p == "/issue" and m == "POST":
             return self.create(h)
+        mo = re.fullmatch(r"/project/([^/]+)", p)
+        if mo and m == "GET":
+            if mo.group(1) not in (self.args.project, "10000"):
+                raise err(404, ["No project could be found with key '%s'." % mo.group(1)])
+            return h.answer(200, {"self": "%s%s/project/10000" % (self.base, self.prefix), "id": "10000",
+                                  "key": self.args.project, "name": "Security", "projectTypeKey": "software"})
+        if p == "/user/search" and m == "GET":
+            return self.user_search(h)
         if p in ("/search/jql", "/search"):
             return self.search(h, p)
         mo = re.fullmatch(r"/issue/([^/]+)(/comment|/transitions|/assignee)?", p)
@@ -223,6 +231,21 @@ class Jira(App):
         if not handler:
             raise Reply(405, {"errorMessages": ["Method not allowed"], "errors": {}})
         return handler(h, it)
+
+    def user_search(self, h):
+        q = (h.query.get("query") if self.cloud else h.query.get("username")) or ""
+        if not q:
+            raise err(400, ["The query parameter is required."])
+        q = q.lower()
+        out = []
+        for who, u in self.users.items():
+            hay = [u["emailAddress"] or "", u["displayName"]] + ([] if self.cloud else [u["name"]])
+            if any(q in x.lower() for x in hay):
+                j = self.user_json(who)
+                if self.cloud:
+                    j["emailAddress"] = u["emailAddress"]
+                out.append(j)
+        h.answer(200, out)
 
     def find(self, id_or_key):
         for it in self.issues.values():

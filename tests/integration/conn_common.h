@@ -381,6 +381,32 @@ static void t_bad_credentials(void **state)
 	conn_close(c);
 }
 
+static void t_check_and_users(void **state, const char *human_query, const char *human_id)
+{
+	(void)state;
+	struct conn *c = open_conn(NULL, 0);
+	assert_int_equal(conn_check(c), FF_OK);
+	char id[128] = "";
+	assert_int_equal(conn_user_find(c, human_query, id, sizeof(id)), FF_OK);
+	assert_string_equal(id, human_id);
+	assert_int_equal(conn_user_find(c, "nobody@nowhere.example", id, sizeof(id)), FF_ENOTFOUND);
+	assert_int_equal(conn_user_find(c, "", id, sizeof(id)), FF_EINVAL);
+	conn_close(c);
+	/* a wrong token and a wrong project are told apart */
+	c = open_conn("wrong", 0);
+	assert_int_equal(conn_check(c), FF_EUNAUTH);
+	assert_non_null(strstr(conn_last_error(c), "credentials refused"));
+	conn_close(c);
+	struct conn_config cfg = { .kind = S->kind, .base_url = tracker.base, .mode = S->mode,
+				   .user = S->user, .token = S->token, .project = "NOPE",
+				   .max_attempts = 1 };
+	char err[128];
+	assert_int_equal(conn_open(&cfg, &c, err, sizeof(err)), FF_OK);
+	assert_int_equal(conn_check(c), FF_ENOTFOUND);
+	assert_non_null(strstr(conn_last_error(c), "project NOPE not found"));
+	conn_close(c);
+}
+
 /* ---- webhooks: what the fake delivered to the sink ---------------------- */
 
 struct hook {
@@ -501,6 +527,36 @@ static void t_webhooks(void **state)
 	in = hook_in(&hk[0]);
 	in.nheaders = 0;
 	assert_int_equal(conn_webhook_verify(c, &in), FF_EUNAUTH);
+	hooks_free(hk, n);
+	conn_close(c);
+}
+
+/* the connector registers its own hook; deliveries are signed with our secret */
+static void t_hook_register(void **state)
+{
+	(void)state;
+	struct conn *c = open_conn(NULL, 0);
+	char url[256], key[64];
+	snprintf(url, sizeof(url), "%s/registered", sink.base);
+	assert_int_equal(conn_hook_register(c, url), FF_OK);
+	next_key(key, sizeof(key));
+	struct conn_issue_spec spec = { .key = key, .title = "reg", .body = "b" };
+	struct conn_issue is;
+	assert_int_equal(conn_issue_create(c, &spec, &is, NULL), FF_OK);
+	wait_deliveries();
+	json_decref(ctl(&sink, "POST", "clear", NULL));
+	ctl_human("comment", is.id, "body", "via the registered hook");
+	wait_deliveries();
+	struct hook hk[32];
+	int n = received(hk, 32), on_registered = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(json_string_value(json_object_get(hk[i].src, "path")), "/registered") != 0)
+			continue;
+		struct conn_webhook_in in = hook_in(&hk[i]);
+		assert_int_equal(conn_webhook_verify(c, &in), FF_OK);
+		on_registered++;
+	}
+	assert_true(on_registered >= 1);
 	hooks_free(hk, n);
 	conn_close(c);
 }

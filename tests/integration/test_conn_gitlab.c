@@ -16,6 +16,11 @@ static int setup_gl(void **state)
 	return cc_setup(state);
 }
 
+static void t_users(void **state)
+{
+	t_check_and_users(state, "jane@example.com", "7");
+}
+
 static void t_pages(void **state)
 {
 	t_list_changed_paginates(state, "GET /api/v4/projects/acme%2Fweb/issues");
@@ -61,6 +66,8 @@ int main(void)
 		cmocka_unit_test(t_webhooks),
 		cmocka_unit_test(t_webhook_retry_is_replay),
 		cmocka_unit_test(t_wrong_token_header),
+		cmocka_unit_test(t_users),
+		cmocka_unit_test(t_hook_register),
 	};
 	return cmocka_run_group_tests_name("gitlab", tests, setup_gl, cc_teardown);
 }

@@ -28,6 +28,14 @@ static int setup_dc(void **state)
 	return cc_setup(state);
 }
 
+static void t_users(void **state)
+{
+	if (S->mode == CONN_MODE_CLOUD)
+		t_check_and_users(state, "paula@example.com", "557058:c9eb-human");
+	else
+		t_check_and_users(state, "phuman", "phuman");
+}
+
 static void t_pages(void **state)
 {
 	t_list_changed_paginates(state, S->mode == CONN_MODE_CLOUD ? "GET /rest/api/3/search/jql"
@@ -123,6 +131,8 @@ static void t_deleted_event(void **state)
 	cmocka_unit_test(t_bad_credentials),           \
 	cmocka_unit_test(t_webhooks),                  \
 	cmocka_unit_test(t_webhook_retry_is_replay),   \
+	cmocka_unit_test(t_users),                     \
+	cmocka_unit_test(t_hook_register),             \
 	cmocka_unit_test(t_cloud_body_is_adf),         \
 	cmocka_unit_test(t_deleted_event)
 

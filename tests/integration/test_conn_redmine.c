@@ -308,6 +308,32 @@ static void t_journal_events(void **state)
 	conn_close(c);
 }
 
+static void t_check_and_users(void **state)
+{
+	(void)state;
+	struct conn *c = open_rm(NULL, 0);
+	char id[64];
+	assert_int_equal(conn_check(c), FF_OK);
+	assert_int_equal(conn_user_find(c, "jsmith", id, sizeof(id)), FF_OK);
+	assert_string_equal(id, human_id);
+	assert_int_equal(conn_user_find(c, "jane@example.com", id, sizeof(id)), FF_OK);
+	assert_string_equal(id, human_id);
+	assert_int_equal(conn_user_find(c, "nobody", id, sizeof(id)), FF_ENOTFOUND);
+	/* Redmine 5 has no webhooks to register */
+	assert_int_equal(conn_hook_register(c, "http://127.0.0.1:1/x"), FF_ENOTSUP);
+	conn_close(c);
+	struct conn_config cfg = { .kind = "redmine", .base_url = url, .token = key,
+				   .project = "no-such-project", .max_attempts = 1 };
+	char err[128];
+	assert_int_equal(conn_open(&cfg, &c, err, sizeof(err)), FF_OK);
+	assert_int_equal(conn_check(c), FF_ENOTFOUND);
+	assert_non_null(strstr(conn_last_error(c), "project no-such-project not found"));
+	conn_close(c);
+	c = open_rm("0000000000000000000000000000000000000000", 0);
+	assert_int_equal(conn_check(c), FF_EUNAUTH);
+	conn_close(c);
+}
+
 static void t_bad_key(void **state)
 {
 	(void)state;
@@ -335,6 +361,7 @@ int main(void)
 		cmocka_unit_test(t_find_before_create),
 		cmocka_unit_test(t_list_changed),
 		cmocka_unit_test(t_journal_events),
+		cmocka_unit_test(t_check_and_users),
 		cmocka_unit_test(t_bad_key),
 	};
 	return cmocka_run_group_tests_name("redmine", tests, setup, teardown);
