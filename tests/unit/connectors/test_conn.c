@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,58 @@ static void test_gitlab_token_and_parse(void **state)
 	free(body);
 }
 
+/* the fixture with object_attributes.<k> set to v (NULL removes k) and
+ * changes.state_id removed when drop_state_change */
+static char *variant(const char *k, const char *v, const char *state, int drop_state_change)
+{
+	size_t n;
+	char *body = slurp("gitlab_issue_close.json", &n);
+	json_t *j = json_loads(body, 0, NULL);
+	free(body);
+	assert_non_null(j);
+	json_t *oa = json_object_get(j, "object_attributes");
+	if (v)
+		json_object_set_new(oa, k, json_string(v));
+	else
+		json_object_del(oa, k);
+	json_object_set_new(oa, "state", json_string(state));
+	if (drop_state_change)
+		json_object_del(json_object_get(j, "changes"), "state_id");
+	char *out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return out;
+}
+
+static enum conn_event_kind gl_kind(struct conn *c, char *body, enum conn_status *st)
+{
+	struct conn_webhook_in in = { NULL, 0, body, strlen(body) };
+	struct conn_event ev;
+	assert_int_equal(conn_webhook_parse(c, &in, &ev), FF_OK);
+	assert_string_equal(ev.issue_id, "23");
+	*st = ev.status;
+	conn_event_free(&ev);
+	free(body);
+	return ev.kind;
+}
+
+static void test_gitlab_issue_actions(void **state)
+{
+	(void)state;
+	struct conn *c = open_kind("gitlab", CONN_MODE_DEFAULT, NULL);
+	enum conn_status st;
+	assert_int_equal(gl_kind(c, variant("action", "reopen", "opened", 0), &st), CONN_EV_STATUS);
+	assert_int_equal(st, CONN_STATUS_OPEN);
+	/* an edit that changed the state (old GitLab sends close + update) */
+	assert_int_equal(gl_kind(c, variant("action", "update", "closed", 0), &st), CONN_EV_STATUS);
+	assert_int_equal(st, CONN_STATUS_DONE);
+	/* an edit without a state change is nothing for us */
+	assert_int_equal(gl_kind(c, variant("action", "update", "closed", 1), &st), CONN_EV_IGNORED);
+	/* the issue's creation, and the "Test" button that sends no action */
+	assert_int_equal(gl_kind(c, variant("action", "open", "opened", 1), &st), CONN_EV_IGNORED);
+	assert_int_equal(gl_kind(c, variant("action", NULL, "closed", 0), &st), CONN_EV_IGNORED);
+	conn_close(c);
+}
+
 static void test_redmine_hook(void **state)
 {
 	(void)state;
@@ -365,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_jira_parse_status),
 		cmocka_unit_test(test_jira_parse_dc_comment),
 		cmocka_unit_test(test_gitlab_token_and_parse),
+		cmocka_unit_test(test_gitlab_issue_actions),
 		cmocka_unit_test(test_redmine_hook),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_echo),
