@@ -495,9 +495,9 @@ int conn_call(struct conn *c, const char *method, const char *path, const json_t
 				  .basic_password = c->basic ? c->token : NULL };
 	int rc = hc_perform(&req, &r->raw);
 	r->status = r->raw.status;
-	if (r->raw.body_len)
+	if (r->raw.body_len && rc != FF_ETOOBIG)
 		r->json = json_loadb(r->raw.body, r->raw.body_len, 0, NULL);
-	if (rc != FF_OK && r->status == 0) {
+	if (rc == FF_ETOOBIG || (rc != FF_OK && r->status == 0)) {
 		conn_set_error(c, "%s %s: %s", method, path, r->raw.error);
 	} else if (r->status < 200 || r->status > 299) {
 		error_from_body(c, r->status, r->json, r->raw.body);
