@@ -166,6 +166,29 @@ static void test_sarif_edge_cases(void **state)
 	json_decref(arr);
 }
 
+/* taxonomies (no fixture carries them): shaped as in SARIF 2.1.0 3.19.3
+ * and 3.52 - a rule relationship by taxonomy name, a result taxon by
+ * taxonomy index and taxon index */
+static void test_sarif_taxonomies(void **state)
+{
+	(void)state;
+	const char *doc = "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"T\",\"rules\":[{\"id\":\"R1\","
+		"\"relationships\":[{\"target\":{\"id\":\"89\",\"toolComponent\":{\"name\":\"CWE\"}},\"kinds\":[\"superset\"]}]}]}},"
+		"\"taxonomies\":[{\"name\":\"CWE\",\"taxa\":[{\"id\":\"79\"},{\"id\":\"352\"}]}],"
+		"\"results\":[{\"ruleId\":\"R1\",\"ruleIndex\":0,\"message\":{\"text\":\"m\"},"
+		"\"taxa\":[{\"index\":1,\"toolComponent\":{\"index\":0}}],"
+		"\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"a.c\"},\"region\":{\"startLine\":3}}}]}]}]}";
+	json_t *arr = NULL;
+	struct ingest_result res;
+	struct ingest_error err;
+	assert_int_equal(parse_mem(doc, strlen(doc), INGEST_FMT_UNKNOWN, NULL, NULL, &arr, &res, &err), FF_OK);
+	json_t *f = json_array_get(arr, 0);
+	assert_true(has_str(f, "cwes", "CWE-89"));
+	assert_true(has_str(f, "cwes", "CWE-352"));
+	assert_false(has_str(f, "cwes", "CWE-79"));
+	json_decref(arr);
+}
+
 static void check_trivy_vulns(const char *p)
 {
 	json_t *doc = load(p), *arr = parse_ok(p, INGEST_FMT_TRIVY);
@@ -519,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_sarif_codeql),
 		cmocka_unit_test(test_sarif_trivy_vs_json),
 		cmocka_unit_test(test_sarif_edge_cases),
+		cmocka_unit_test(test_sarif_taxonomies),
 		cmocka_unit_test(test_trivy),
 		cmocka_unit_test(test_trivy_misconf_secrets_k8s),
 		cmocka_unit_test(test_cyclonedx),
