@@ -21,6 +21,10 @@ function(ff_check_dependency_rule)
     endif()
     foreach(l ${libs})
       string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" l "${l}")
+      # links made from another directory are wrapped in ::@(dir) ... ::@ markers
+      if(l MATCHES "^::@")
+        continue()
+      endif()
       list(FIND FF_ALLOWED_${t} "${l}" idx)
       if(idx EQUAL -1)
         message(FATAL_ERROR "dependency rule broken: ${t} links ${l}, "

@@ -3,9 +3,11 @@
 # document and templates.
 function(ff_embed)
   cmake_parse_arguments(E "" "OUT;SYMBOL" "FILES" ${ARGN})
+  # a list would be split into separate arguments on the command line
+  string(REPLACE ";" "|" files_arg "${E_FILES}")
   add_custom_command(OUTPUT ${E_OUT}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${E_OUT} -DSYMBOL=${E_SYMBOL} "-DFILES=${E_FILES}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${E_OUT} -DSYMBOL=${E_SYMBOL} "-DFILES=${files_arg}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_gen.cmake
     DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_gen.cmake
-    COMMENT "embedding ${E_SYMBOL}")
+    COMMENT "embedding ${E_SYMBOL}" VERBATIM)
 endfunction()

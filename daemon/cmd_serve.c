@@ -127,6 +127,7 @@ int cmd_serve(int argc, char **argv)
 	worker_stop();
 	scheduler_stop();
 	db_thread_close();
+	db_pool_close_all();
 	log_info("serve", "stopped");
 	return 0;
 }

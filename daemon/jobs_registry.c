@@ -8,6 +8,7 @@
 
 #include "common/fftime.h"
 #include "common/rc.h"
+#include "import.h"
 #include "worker.h"
 
 static void note(const char *path, const char *what, const struct job *j)
@@ -45,5 +46,6 @@ static int job_noop(struct db *db, const struct job *j, char *err, size_t errlen
 
 const struct job_kind job_kinds[] = {
 	{ "noop", job_noop },
+	{ "scan.import", job_scan_import },
 	{ NULL, NULL },
 };

@@ -13,9 +13,56 @@
 #include "common/mem.h"
 #include "common/rc.h"
 
-static pthread_t *g_threads;
+#define MAX_WORKERS 64
+
+static pthread_t *g_threads, g_keeper;
 static int g_n;
-static atomic_bool g_stop;
+static atomic_bool g_stop, g_keeper_stop;
+
+/* what each worker runs now, for the lease keeper */
+static pthread_mutex_t g_run_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct { long long job; char worker[128]; } g_running[MAX_WORKERS];
+
+static void set_running(int slot, long long job, const char *worker)
+{
+	if (slot < 0 || slot >= MAX_WORKERS)
+		return;
+	pthread_mutex_lock(&g_run_mu);
+	g_running[slot].job = job;
+	snprintf(g_running[slot].worker, sizeof(g_running[slot].worker), "%s", worker);
+	pthread_mutex_unlock(&g_run_mu);
+}
+
+/* renews the leases of running jobs every third of the lease, so a long
+ * job is not taken over while its worker lives; when the daemon dies the
+ * keeper dies with it and the lease runs out */
+static void *keeper_main(void *arg)
+{
+	(void)arg;
+	int lease = (int)cfg_int("job_lease_seconds");
+	int64_t every_ms = lease * 1000 / 3;
+	if (every_ms < 200)
+		every_ms = 200;
+	while (!atomic_load(&g_keeper_stop)) {
+		for (int64_t slept = 0; slept < every_ms && !atomic_load(&g_keeper_stop); slept += 20)
+			ff_sleep_ms(20);
+		struct db *db = db_thread();
+		if (!db)
+			continue;
+		for (int i = 0; i < MAX_WORKERS; i++) {
+			long long job;
+			char worker[128];
+			pthread_mutex_lock(&g_run_mu);
+			job = g_running[i].job;
+			snprintf(worker, sizeof(worker), "%s", g_running[i].worker);
+			pthread_mutex_unlock(&g_run_mu);
+			if (job && job_extend(db, job, worker, lease) == FF_ECONFLICT)
+				log_warn("worker", "lease of job id=%lld was lost", job);
+		}
+	}
+	db_thread_close();
+	return NULL;
+}
 
 static const struct job_kind *find_kind(const char *kind)
 {
@@ -25,7 +72,7 @@ static const struct job_kind *find_kind(const char *kind)
 	return NULL;
 }
 
-int worker_run_one(struct db *db, const char *worker_id)
+static int run_one(struct db *db, const char *worker_id, int slot)
 {
 	struct job j = { 0 };
 	int rc = job_claim(db, worker_id, (int)cfg_int("job_lease_seconds"), &j);
@@ -35,6 +82,7 @@ int worker_run_one(struct db *db, const char *worker_id)
 	const struct job_kind *k = find_kind(j.kind);
 	int64_t t0 = ff_mono_us();
 	int jrc;
+	set_running(slot, j.id, worker_id);
 	if (!k) {
 		snprintf(err, sizeof(err), "no job kind '%s' in this build", j.kind);
 		jrc = FF_ENOTSUP;
@@ -42,6 +90,7 @@ int worker_run_one(struct db *db, const char *worker_id)
 		jrc = k->run(db, &j, err, sizeof(err));
 	}
 	db_rollback(db); /* never leave a job's transaction open */
+	set_running(slot, 0, "");
 	if (jrc == FF_OK) {
 		rc = job_done(db, j.id, worker_id);
 		log_info("worker", "job done id=%lld kind=%s attempt=%d ms=%lld", j.id, j.kind, j.attempts,
@@ -57,6 +106,11 @@ int worker_run_one(struct db *db, const char *worker_id)
 	return FF_OK;
 }
 
+int worker_run_one(struct db *db, const char *worker_id)
+{
+	return run_one(db, worker_id, -1);
+}
+
 static void *worker_main(void *arg)
 {
 	char id[128], host[64] = "localhost";
@@ -65,7 +119,7 @@ static void *worker_main(void *arg)
 	long long poll = cfg_int("job_poll_ms");
 	while (!atomic_load(&g_stop)) {
 		struct db *db = db_thread();
-		int rc = db ? worker_run_one(db, id) : FF_ETEMP;
+		int rc = db ? run_one(db, id, (int)(intptr_t)arg) : FF_ETEMP;
 		if (rc == FF_OK)
 			continue;
 		for (long long slept = 0; slept < poll && !atomic_load(&g_stop); slept += 10)
@@ -84,7 +138,12 @@ static void *worker_main(void *arg)
 int worker_start(int n)
 {
 	atomic_store(&g_stop, false);
+	atomic_store(&g_keeper_stop, false);
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
 	g_threads = xcalloc((size_t)(n ? n : 1), sizeof(pthread_t));
+	if (n > 0 && pthread_create(&g_keeper, NULL, keeper_main, NULL) != 0)
+		return FF_EPERM;
 	for (int i = 0; i < n; i++) {
 		if (pthread_create(&g_threads[i], NULL, worker_main, (void *)(intptr_t)i) != 0)
 			return FF_EPERM;
@@ -98,6 +157,10 @@ void worker_stop(void)
 	atomic_store(&g_stop, true);
 	for (int i = 0; i < g_n; i++)
 		pthread_join(g_threads[i], NULL);
+	if (g_n > 0) {
+		atomic_store(&g_keeper_stop, true);
+		pthread_join(g_keeper, NULL);
+	}
 	free(g_threads);
 	g_threads = NULL;
 	g_n = 0;

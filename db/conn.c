@@ -12,6 +12,7 @@
 #include "common/rc.h"
 
 struct db {
+	struct db *next_thread; /* registry of db_thread() connections */
 	PGconn *pg;
 	int last_rc;
 	char last_error[512];
@@ -20,6 +21,35 @@ struct db {
 };
 
 static atomic_int g_open, g_busy;
+static struct db *g_threads;
+static pthread_mutex_t g_threads_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void registry_add(struct db *db)
+{
+	pthread_mutex_lock(&g_threads_mu);
+	db->next_thread = g_threads;
+	g_threads = db;
+	pthread_mutex_unlock(&g_threads_mu);
+	atomic_fetch_add(&g_open, 1);
+}
+
+/* removes db from the registry; true when it was there */
+static bool registry_remove(struct db *db)
+{
+	bool found = false;
+	pthread_mutex_lock(&g_threads_mu);
+	for (struct db **p = &g_threads; *p; p = &(*p)->next_thread) {
+		if (*p == db) {
+			*p = db->next_thread;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_threads_mu);
+	if (found)
+		atomic_fetch_sub(&g_open, 1);
+	return found;
+}
 static _Thread_local struct db *t_db;
 static _Thread_local bool t_busy;
 
@@ -68,9 +98,9 @@ struct db *db_thread(void)
 	if (t_db && PQstatus(t_db->pg) != CONNECTION_OK) {
 		PQreset(t_db->pg);
 		if (PQstatus(t_db->pg) != CONNECTION_OK) {
+			registry_remove(t_db);
 			db_close(t_db);
 			t_db = NULL;
-			atomic_fetch_sub(&g_open, 1);
 		}
 	}
 	if (!t_db) {
@@ -80,7 +110,7 @@ struct db *db_thread(void)
 			log_error("db", "%s", err);
 			return NULL;
 		}
-		atomic_fetch_add(&g_open, 1);
+		registry_add(t_db);
 	}
 	return t_db;
 }
@@ -88,9 +118,23 @@ struct db *db_thread(void)
 void db_thread_close(void)
 {
 	if (t_db) {
-		db_close(t_db);
+		if (registry_remove(t_db))
+			db_close(t_db);
 		t_db = NULL;
+	}
+}
+
+void db_pool_close_all(void)
+{
+	pthread_mutex_lock(&g_threads_mu);
+	struct db *list = g_threads;
+	g_threads = NULL;
+	pthread_mutex_unlock(&g_threads_mu);
+	while (list) {
+		struct db *next = list->next_thread;
+		db_close(list);
 		atomic_fetch_sub(&g_open, 1);
+		list = next;
 	}
 }
 
@@ -134,8 +178,13 @@ static void keep_error(struct db *db, PGresult *r)
 
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params)
 {
+	return db_exec_typed(db, sql, n, NULL, params);
+}
+
+PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types, const char *const *params)
+{
 	db->stmts++;
-	PGresult *r = PQexecParams(db->pg, sql, n, NULL, params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(db->pg, sql, n, types, params, NULL, NULL, 0);
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		db->last_rc = FF_OK;

@@ -23,6 +23,9 @@ PGconn *db_pg(struct db *db);
  * (logged) when the database is unreachable. Freed by db_thread_close(). */
 struct db *db_thread(void);
 void db_thread_close(void);
+/* db_pool_close_all closes the connections of threads that are gone (the
+ * HTTP server's pool); only once no thread uses its connection any more. */
+void db_pool_close_all(void);
 /* connections opened / in use by db_thread, for /metrics */
 void db_pool_stats(int *open, int *busy);
 void db_mark_busy(bool busy);
@@ -31,6 +34,9 @@ void db_mark_busy(bool busy);
  * SQL NULL). Returns the result (caller PQclear()s) or NULL on error, with
  * the error kept for db_last_rc()/db_last_error(). */
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params);
+/* db_exec_typed: the same with declared parameter types (OIDs: 20 int8,
+ * 16 bool, 25 text); every declared parameter may stay unused */
+PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types, const char *const *params);
 /* db_cmd runs a statement whose rows are not needed; returns FF_OK or the
  * mapped error (unique violation = FF_ECONFLICT, connection or
  * serialisation failure = FF_ETEMP, other = FF_EPERM). */

@@ -96,6 +96,17 @@ int job_done(struct db *db, long long id, const char *worker)
 		       " WHERE id = $1 AND state = 'running' AND locked_by = $2", 2, p);
 }
 
+int job_extend(struct db *db, long long id, const char *worker, int lease_seconds)
+{
+	char ids[24], lease[16];
+	snprintf(ids, sizeof(ids), "%lld", id);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	const char *p[] = { ids, worker, lease };
+	return guarded(db,
+		       "UPDATE job SET locked_until = now() + ($3::int * interval '1 second')"
+		       " WHERE id = $1 AND state = 'running' AND locked_by = $2", 3, p);
+}
+
 long long job_backoff_ms(int attempts, long long base_ms, long long max_ms)
 {
 	long long d = base_ms;

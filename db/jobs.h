@@ -32,6 +32,10 @@ int job_done(struct db *db, long long id, const char *worker);
 /* job_retry records error; queued again after backoff, or failed when
  * attempts are used up or permanent is set. */
 int job_retry(struct db *db, const struct job *j, const char *worker, const char *error, int permanent);
+/* job_extend renews the lease of a job worker still runs (the lease
+ * keeper calls it so long jobs are not taken over); FF_ECONFLICT when the
+ * lease was lost. */
+int job_extend(struct db *db, long long id, const char *worker, int lease_seconds);
 /* job_release gives back every lease worker holds (shutdown); the attempt
  * it was on does not count. Returns the number released or a negative rc. */
 int job_release(struct db *db, const char *worker);

@@ -294,3 +294,37 @@ int asset_list(struct db *db, long long org_id, const struct asset_filter *f, ch
 	PQclear(r);
 	return FF_OK;
 }
+
+int asset_user_relation(struct db *db, long long asset_id, long long user_id, int *technical, int *risk)
+{
+	char a[24], u[24];
+	ORG_STR(a, asset_id);
+	ORG_STR(u, user_id);
+	const char *p[] = { a, u };
+	PGresult *r = db_exec(db,
+		"SELECT coalesce(bool_or(role = 'technical'), false), coalesce(bool_or(role = 'risk'), false)"
+		" FROM asset_owner WHERE asset_id = $1 AND user_id = $2", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	*technical = PQgetvalue(r, 0, 0)[0] == 't';
+	*risk = PQgetvalue(r, 0, 1)[0] == 't';
+	PQclear(r);
+	return FF_OK;
+}
+
+int asset_lookup(struct db *db, long long org_id, const char *slug, long long *id, int *archived)
+{
+	char org[24];
+	ORG_STR(org, org_id);
+	const char *p[] = { org, slug };
+	PGresult *r = db_exec(db, "SELECT id, archived_at IS NOT NULL FROM asset WHERE org_id = $1 AND slug = $2", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	int rc = PQntuples(r) == 1 ? FF_OK : FF_ENOTFOUND;
+	if (!rc) {
+		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		*archived = PQgetvalue(r, 0, 1)[0] == 't';
+	}
+	PQclear(r);
+	return rc;
+}

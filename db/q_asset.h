@@ -27,6 +27,11 @@ int asset_update(struct db *db, long long org_id, const char *slug, const char *
 int asset_archive(struct db *db, long long org_id, const char *slug, const struct audit_actor *actor,
 		  char **out);
 
+/* asset_user_relation: is user a technical / risk owner of the asset */
+int asset_user_relation(struct db *db, long long asset_id, long long user_id, int *technical, int *risk);
+/* asset_lookup: id and archived flag of a slug in org; FF_ENOTFOUND */
+int asset_lookup(struct db *db, long long org_id, const char *slug, long long *id, int *archived);
+
 struct asset_filter {
 	const char *tag, *environment, *functional_group, *system_type, *kind, *q;
 	int include_archived;

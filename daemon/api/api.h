@@ -3,6 +3,7 @@
 #define FF_DAEMON_API_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "daemon/http/http.h"
 
@@ -18,6 +19,19 @@ void api_asset_list(struct http_req *req, struct http_resp *resp, struct db *db)
 void api_asset_get(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_asset_patch(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_asset_archive(struct http_req *req, struct http_resp *resp, struct db *db);
+
+/* scans.c */
+void api_scan_upload(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_scan_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_scan_list(struct http_req *req, struct http_resp *resp, struct db *db);
+/* api_asset_access: may the caller upload for (write) or read the asset's
+ * scans and findings; answers 403 and returns false when not */
+bool api_asset_access(struct http_req *req, struct http_resp *resp, struct db *db, long long asset_id, bool write);
+
+/* findings.c */
+void api_finding_list(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_finding_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_finding_events(struct http_req *req, struct http_resp *resp, struct db *db);
 
 /* body.c: JSON request bodies. api_body_object parses the body as one JSON
  * object (duplicates rejected); on error it writes a 400/415/422 problem

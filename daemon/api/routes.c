@@ -12,6 +12,12 @@ const struct route http_routes[] = {
 	{ "GET", "/api/v1/assets/{slug}", api_asset_get, AUTH_READ, 0 },
 	{ "PATCH", "/api/v1/assets/{slug}", api_asset_patch, AUTH_WRITE, 0 },
 	{ "POST", "/api/v1/assets/{slug}/archive", api_asset_archive, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/assets/{slug}/scans", api_scan_upload, AUTH_UPLOAD, BODY_SPOOL },
+	{ "GET", "/api/v1/assets/{slug}/scans", api_scan_list, AUTH_READ, 0 },
+	{ "GET", "/api/v1/scans/{id}", api_scan_get, AUTH_READ_UPLOAD, 0 },
+	{ "GET", "/api/v1/findings", api_finding_list, AUTH_READ, 0 },
+	{ "GET", "/api/v1/findings/{id}", api_finding_get, AUTH_READ, 0 },
+	{ "GET", "/api/v1/findings/{id}/events", api_finding_events, AUTH_READ, 0 },
 };
 
 const int http_routes_len = (int)(sizeof(http_routes) / sizeof(http_routes[0]));

@@ -26,12 +26,12 @@ static bool scope_allows(const struct http_req *req, struct http_resp *resp)
 	const char *scope = req->who.scope;
 	enum route_auth need = req->route->auth;
 	if (strcmp(scope, "upload") == 0) {
-		const char *slug = http_param(req, "slug");
-		if (need != AUTH_UPLOAD)
-			return auth_forbid(resp, "an upload token may only upload reports for its asset");
-		(void)slug; /* the handler checks the asset id against who.asset_id */
-		return true;
+		if (need != AUTH_UPLOAD && need != AUTH_READ_UPLOAD)
+			return auth_forbid(resp, "an upload token may only upload reports for its asset and read their scans");
+		return true; /* the handler checks the asset against who.asset_id */
 	}
+	if (need == AUTH_READ_UPLOAD)
+		return true;
 	if (strcmp(scope, "read") == 0 && need != AUTH_READ)
 		return auth_forbid(resp, "this token has the read scope; the request needs write");
 	if (strcmp(req->who.role, "auditor") == 0 && need != AUTH_READ)

@@ -24,6 +24,7 @@ struct principal {
 };
 
 #define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_FORM 16
 
 struct http_req {
 	const char *method;
@@ -41,6 +42,15 @@ struct http_req {
 	struct principal who;
 	int64_t start_us;
 	int status;                     /* the answer's status, for metrics */
+	/* BODY_SPOOL routes: the body (or the multipart file part) goes to an
+	 * unlinked temporary file, so memory does not grow with the upload */
+	int spool_fd;                   /* -1 when none */
+	size_t spool_size;
+	struct MHD_PostProcessor *pp;   /* multipart/form-data uploads */
+	char *form_keys[HTTP_MAX_FORM];
+	char *form_values[HTTP_MAX_FORM];
+	int nform;
+	bool spool_error;
 };
 
 struct http_resp {
@@ -58,7 +68,10 @@ enum route_auth {
 	AUTH_READ,       /* any read-capable token or session */
 	AUTH_WRITE,      /* write scope */
 	AUTH_UPLOAD,     /* write scope, or an upload token for the asset in the path */
+	AUTH_READ_UPLOAD,/* read scope, or an upload token (the handler checks its asset) */
 };
+
+enum body_mode { BODY_JSON = 0, BODY_SPOOL = 1 };
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp, struct db *db);
 
@@ -67,7 +80,7 @@ struct route {
 	const char *pattern;            /* "/api/v1/assets/{slug}" */
 	http_handler handler;
 	enum route_auth auth;
-	size_t body_limit_setting;      /* 0 = max_json_body; 1 = max_report_body */
+	enum body_mode body_mode;       /* BODY_JSON: max_json_body in memory; BODY_SPOOL: max_report_body to a file */
 };
 
 extern const struct route http_routes[];
@@ -77,6 +90,9 @@ extern const int http_routes_len;
 const char *http_param(const struct http_req *req, const char *name);
 const char *http_query(const struct http_req *req, const char *name);
 const char *http_header(const struct http_req *req, const char *name);
+/* http_form: a multipart form field (not the file), or the query parameter
+ * of the same name when the body was not multipart */
+const char *http_form(const struct http_req *req, const char *name);
 
 /* responses: http_json takes ownership of body (JSON text) */
 void http_json(struct http_resp *resp, int status, char *body);

@@ -16,6 +16,14 @@ const char *http_query(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *http_form(const struct http_req *req, const char *name)
+{
+	for (int i = 0; i < req->nform; i++)
+		if (strcmp(req->form_keys[i], name) == 0)
+			return req->form_values[i];
+	return http_query(req, name);
+}
+
 const char *http_header(const struct http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

@@ -1,6 +1,8 @@
 /* The HTTP server: libmicrohttpd with an internal thread pool (epoll); each
  * pool thread keeps its own database connection (db_thread()). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cfg.h"
 #include "common/fftime.h"
@@ -31,6 +34,14 @@ static void req_free(struct http_req *req)
 	if (!req)
 		return;
 	buf_free(&req->body);
+	if (req->pp)
+		MHD_destroy_post_processor(req->pp);
+	if (req->spool_fd >= 0)
+		close(req->spool_fd);
+	for (int i = 0; i < req->nform; i++) {
+		free(req->form_keys[i]);
+		free(req->form_values[i]);
+	}
 	for (int i = 0; i < req->nparams; i++)
 		free(req->param_values[i]);
 	free(req);
@@ -63,7 +74,7 @@ static enum MHD_Result send_resp(struct http_req *req, struct http_resp *r)
 
 static size_t limit_for(const struct route *rt)
 {
-	if (rt && rt->body_limit_setting == 1)
+	if (rt && rt->body_mode == BODY_SPOOL)
 		return (size_t)cfg_int("max_report_body");
 	return (size_t)cfg_int("max_json_body");
 }
@@ -76,6 +87,10 @@ static void dispatch(struct http_req *req, struct http_resp *resp)
 				     req->url);
 		else
 			http_problem(resp, 404, "Not found", NULL, "no resource at %s", req->url);
+		return;
+	}
+	if (req->spool_error) {
+		http_problem(resp, 503, "Upload not stored", NULL, "the upload could not be spooled to disk; try again");
 		return;
 	}
 	if (req->body_too_big) {
@@ -104,6 +119,81 @@ static void dispatch(struct http_req *req, struct http_resp *resp)
 	}
 }
 
+static int spool_write(struct http_req *req, const char *data, size_t n)
+{
+	if (req->spool_size + n > req->body_limit) {
+		req->body_too_big = true;
+		return -1;
+	}
+	if (req->spool_fd < 0) {
+		char path[] = "/tmp/flawfix-upload-XXXXXX";
+		req->spool_fd = mkstemp(path);
+		if (req->spool_fd < 0) {
+			req->spool_error = true;
+			return -1;
+		}
+		unlink(path);
+	}
+	while (n) {
+		ssize_t w = write(req->spool_fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			req->spool_error = true;
+			return -1;
+		}
+		data += w;
+		n -= (size_t)w;
+		req->spool_size += (size_t)w;
+	}
+	return 0;
+}
+
+static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+			       const char *ctype, const char *encoding, const char *data, uint64_t off, size_t size)
+{
+	(void)kind;
+	(void)ctype;
+	(void)encoding;
+	struct http_req *req = cls;
+	if (filename || strcmp(key, "file") == 0 || strcmp(key, "report") == 0)
+		return spool_write(req, data, size) == 0 ? MHD_YES : MHD_NO;
+	int i = 0;
+	while (i < req->nform && strcmp(req->form_keys[i], key) != 0)
+		i++;
+	if (i == req->nform) {
+		if (req->nform >= HTTP_MAX_FORM)
+			return MHD_YES; /* ignore extra fields */
+		req->form_keys[i] = xstrdup(key);
+		req->form_values[i] = xstrdup("");
+		req->nform++;
+	}
+	size_t have = strlen(req->form_values[i]);
+	if (off + size > 4096)
+		return MHD_YES; /* form fields are short; the rest is dropped */
+	req->form_values[i] = xrealloc(req->form_values[i], have + size + 1);
+	memcpy(req->form_values[i] + have, data, size);
+	req->form_values[i][have + size] = '\0';
+	return MHD_YES;
+}
+
+static void take_upload(struct http_req *req, const char *data, size_t n)
+{
+	if (req->body_too_big || req->spool_error)
+		return;
+	if (!req->route || req->route->body_mode != BODY_SPOOL) {
+		if (buf_append(&req->body, data, n) != FF_OK)
+			req->body_too_big = true;
+		return;
+	}
+	if (req->pp) {
+		if (MHD_post_process(req->pp, data, n) != MHD_YES && !req->body_too_big)
+			req->spool_error = true;
+		return;
+	}
+	spool_write(req, data, n);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -123,7 +213,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		else if (mismatch)
 			req->route_index = -2;
 		req->body_limit = limit_for(req->route);
+		req->spool_fd = -1;
 		buf_init(&req->body, req->body_limit);
+		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (req->route && req->route->body_mode == BODY_SPOOL && ct &&
+		    strncasecmp(ct, "multipart/form-data", 19) == 0)
+			req->pp = MHD_create_post_processor(conn, 65536, on_form, req);
 		*con_cls = req;
 		atomic_fetch_add(&g_inflight, 1);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -132,8 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!req->body_too_big && buf_append(&req->body, upload_data, *upload_size) != FF_OK)
-			req->body_too_big = true;
+		take_upload(req, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -1,0 +1,42 @@
+# The everyday commands. CMake does the building; build/ holds the trees.
+.PHONY: all release test bench run asan tsan valgrind format-check lint clean
+
+all: release
+
+release:
+	@scripts/deps.sh
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/release -j$$(nproc)
+
+test:
+	@scripts/test.sh
+
+bench: release
+	@scripts/deps.sh --bench
+	@tests/bench/run build/release/flawfix
+
+run:
+	@./run
+
+asan:
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DFF_SANITIZE=ON >/dev/null
+	cmake --build build/asan -j$$(nproc)
+
+tsan:
+	cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DFF_TSAN=ON >/dev/null
+	cmake --build build/tsan -j$$(nproc)
+
+valgrind:
+	cmake -S . -B build/debug -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build/debug -j$$(nproc)
+	cd build/debug && ctest -L unit -T memcheck
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	  -I . common workflow ingest db connectors mail templates reports daemon
+
+clean:
+	rm -rf build

@@ -1,0 +1,17 @@
+/* daemon/import.h - the scan.import job and its helpers */
+#ifndef FF_DAEMON_IMPORT_H
+#define FF_DAEMON_IMPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "db/jobs.h"
+#include "ingest/ingest.h"
+
+int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen);
+/* the ingest limits from the configuration */
+void import_limits(struct ingest_limits *l);
+/* a normalised finding as a staging row (new reference) */
+json_t *import_finding_json(const struct ingest_finding *f);
+
+#endif

@@ -1,0 +1,63 @@
+/* db/q_scan.h - scans, their stored reports and the import of normalised
+ * findings: a staging table per import, set-based upserts, the diff
+ * against the asset's state (new, still present, fixed, reopened) and the
+ * audit events of every state change, all in one transaction. */
+#ifndef FF_DB_Q_SCAN_H
+#define FF_DB_Q_SCAN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "audit.h"
+#include "db.h"
+
+struct scan_new {
+	long long org_id, asset_id, user_id, token_id;
+	const char *scanner, *target, *ref; /* ref NULL = the asset's default branch */
+	int partial;
+	const char *format;                  /* NULL = detect */
+	int spool_fd;                        /* the report, read from offset 0 */
+	size_t size;
+};
+
+/* scan_create stores the report (a large object), the scan row and its
+ * scan.import job in one transaction. */
+int scan_create(struct db *db, const struct scan_new *s, long long *scan_id);
+/* scan_json: the scan with counts, diff and error; FF_ENOTFOUND when not in
+ * org. *status gets a static copy of the status ("queued", ...). */
+int scan_json(struct db *db, long long org_id, long long scan_id, char **out, char *status, size_t statuslen);
+/* scan_asset_json: the scans of an asset, newest first (cursor = scan id) */
+int scan_list_json(struct db *db, long long org_id, long long asset_id, long long before_id, int limit,
+		   char **out);
+
+/* the import job (driven by daemon/import.c) */
+struct scan_import {
+	long long scan_id, org_id, asset_id, scope_id;
+	char scanner[72], target[520], ref[264], format[40];
+	int partial, is_default_ref;
+	unsigned int report_oid;
+	int lo_fd;
+	long statements;      /* SQL statements this import sent (budget tests) */
+};
+/* scan_import_begin opens the transaction, takes the scan (FF_ENOTFOUND
+ * when it is gone or already finished: the job is then done), creates the
+ * staging table and opens the report for reading. */
+int scan_import_begin(struct db *db, long long scan_id, struct scan_import *si);
+/* reads the next part of the report; returns bytes, 0 at the end, -1 */
+ssize_t scan_import_read(struct db *db, struct scan_import *si, void *buf, size_t n);
+/* scan_import_stage adds rows: a JSON array of objects with the staging
+ * columns (fingerprint, kind, rule_id, primary_id, vuln_ids, title,
+ * description, tool_severity, severity, tool_cvss, pkg_name, purl, version,
+ * fixed_version, file, start_line, end_line, snippet, cwes, image, layer,
+ * target, vex_state, vex_justification, tool_name). */
+int scan_import_stage(struct db *db, struct scan_import *si, const char *rows_json);
+/* scan_import_finish applies the staged findings, writes the events and the
+ * diff, marks the scan done and commits. Other refs than the default: the
+ * diff is computed and kept, every change rolled back. */
+int scan_import_finish(struct db *db, struct scan_import *si, const char *detected_format, const char *tool_name,
+		       const char *tool_version);
+/* scan_import_fail rolls back and records the error (JSON object text) on
+ * the scan in a transaction of its own. */
+int scan_import_fail(struct db *db, struct scan_import *si, const char *error_json);
+
+#endif
