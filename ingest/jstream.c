@@ -158,7 +158,6 @@ static int cb_key(void *ctx, const unsigned char *s, size_t n)
 
 static int push(struct js *j, bool is_obj)
 {
-	struct js *jj = j;
 	if (j->top >= j->cap) {
 		ictx_fail(j->c, FF_ETOOBIG, "nesting deeper than %zu", j->c->lim.max_depth);
 		return 0;
@@ -168,7 +167,7 @@ static int push(struct js *j, bool is_obj)
 	size_t plen = j->path.len;
 	if (parent_streamed) {
 		if (j->top)
-			path_push_child(jj);
+			path_push_child(j);
 		streamed = matches(j->fmt, j->path.data ? j->path.data : "");
 		if (streamed)
 			plen = j->path.len;
@@ -311,6 +310,17 @@ static void js_free(struct js *j)
 	buf_free(&j->path);
 }
 
+/* yajl's messages end in a newline and may span lines */
+static void one_line(char *m)
+{
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
+		m[--n] = '\0';
+	for (char *p = m; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
 /* feed one chunk; on failure err is filled with the position */
 static int feed(struct js *j, yajl_handle h, struct lex *l, const unsigned char *p, size_t n,
 	unsigned long long off)
@@ -329,6 +339,7 @@ static int feed(struct js *j, yajl_handle h, struct lex *l, const unsigned char 
 			err->rc = FF_EINVAL;
 			snprintf(err->msg, sizeof(err->msg), "invalid JSON: %s", m ? (char *)m : "parse error");
 			yajl_free_error(h, m);
+			one_line(err->msg);
 		}
 	} else if (ok == n) {
 		return FF_OK;
