@@ -41,6 +41,9 @@ static void xs_error(void *ctx, const xmlError *e)
 	while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
 		n--;
 	snprintf(err->msg, sizeof(err->msg), "invalid XML: %.*s", (int)n, e->message ? e->message : "error");
+	for (char *p = err->msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
 }
 
 /* libxml2 reports some errors (encoding conversion) only through its
