@@ -329,6 +329,19 @@ static void test_cyclonedx(void **state)
 	check_cdx_json(FX "cyclonedx/DefectDojo-django-DefectDojo/jake2.json");
 	check_cdx_json(FX "cyclonedx/CycloneDX-bom-examples/cisa-case1_vex-not_affected.json");
 	check_cdx_json(FX "cyclonedx/CycloneDX-bom-examples/cisa-case2_vex.json");
+	/* a VEX whose affects is a BOM-link into another BOM: the fragment is the purl */
+	json_t *vdoc = load(FX "cyclonedx/CycloneDX-bom-examples/vex.json");
+	json_t *varr = parse_ok(FX "cyclonedx/CycloneDX-bom-examples/vex.json", INGEST_FMT_CYCLONEDX);
+	const char *link = json_string_value(jp(vdoc, "vulnerabilities.0.affects.0.ref"));
+	const char *frag = strchr(link, '#') + 1;
+	json_t *vf = json_array_get(varr, 0);
+	assert_str(sget(vf, "purl"), frag);
+	assert_non_null(strstr(frag, sget(vf, "package")));
+	assert_non_null(strstr(frag, sget(vf, "version")));
+	assert_str(sget(vf, "vex_state"), json_string_value(jp(vdoc, "vulnerabilities.0.analysis.state")));
+	assert_str(sget(vf, "vex_justification"), json_string_value(jp(vdoc, "vulnerabilities.0.analysis.justification")));
+	json_decref(vdoc);
+	json_decref(varr);
 	/* the XML twin of log4j.json: same ids and package per vulnerability */
 	json_t *j = parse_ok(FX "cyclonedx/DefectDojo-django-DefectDojo/log4j.json", INGEST_FMT_CYCLONEDX);
 	json_t *x = parse_ok(FX "cyclonedx/DefectDojo-django-DefectDojo/log4j.xml", INGEST_FMT_CYCLONEDX_XML);
