@@ -401,7 +401,16 @@ int json_stream_run(struct ictx *c, struct src *s, const struct jfmt *fmt)
 			c->err->col = (unsigned long)(l.off - l.line_start + 1);
 			goto out;
 		}
-		rc = feed(&j, h, &l, chunk, (size_t)n, off);
+		size_t skip = 0;
+		if (off == 0 && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) {
+			skip = 3; /* a UTF-8 byte order mark (Windows tools write one) */
+			l.off = l.line_start = 3;
+		}
+		if (n > 0 && (size_t)n == skip) {
+			off += skip;
+			continue;
+		}
+		rc = feed(&j, h, &l, chunk + skip, (size_t)n - skip, off + skip);
 		if (rc != FF_OK || n == 0)
 			break;
 		off += (unsigned long long)n;

@@ -549,6 +549,33 @@ static void test_dependency_check(void **state)
 	json_decref(arr);
 }
 
+/* a UTF-8 byte order mark before the JSON is accepted */
+static void test_utf8_bom(void **state)
+{
+	(void)state;
+	const char *p = FX "semgrep/DefectDojo-django-DefectDojo/many_findings.json";
+	json_t *plain = parse_ok(p, INGEST_FMT_SEMGREP);
+	FILE *fp = fopen(p, "rb");
+	assert_non_null(fp);
+	char *buf = malloc(1 << 20);
+	memcpy(buf, "\xef\xbb\xbf", 3);
+	size_t n = fread(buf + 3, 1, (1 << 20) - 3, fp) + 3;
+	fclose(fp);
+	json_t *arr = NULL;
+	struct ingest_result res;
+	struct ingest_error err;
+	assert_int_equal(parse_mem(buf, n, INGEST_FMT_UNKNOWN, "app", NULL, &arr, &res, &err), FF_OK);
+	assert_true(json_equal(arr, plain));
+	json_decref(arr);
+	/* a bare BOM is a JSON document that ends before it starts */
+	assert_int_equal(parse_mem(buf, 3, INGEST_FMT_SEMGREP, "app", NULL, &arr, &res, &err), FF_EINVAL);
+	assert_non_null(strstr(err.msg, "premature EOF"));
+	assert_int_equal(err.offset, 3);
+	json_decref(arr);
+	json_decref(plain);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_npm_audit),
 		cmocka_unit_test(test_gitleaks_semgrep),
 		cmocka_unit_test(test_dependency_check),
+		cmocka_unit_test(test_utf8_bom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
