@@ -20,7 +20,7 @@ const struct cfg_def cfg_table[] = {
 	  "idle timeout of an HTTP connection" },
 	{ "max_json_body", CFG_INT, "1048576", 1024, 64 * MiB, NULL, 0,
 	  "largest JSON request body accepted, in bytes" },
-	{ "max_report_body", CFG_INT, "268435456", 1024, 4096 * MiB, NULL, 0,
+	{ "max_report_body", CFG_INT, "1073741824", 1024, 4096 * MiB, NULL, 0,
 	  "largest scanner report upload accepted, in bytes (after gzip inflation)" },
 	{ "max_report_inflated", CFG_INT, "1073741824", 1024, 16384 * MiB, NULL, 0,
 	  "largest scanner report after gzip inflation, in bytes" },
