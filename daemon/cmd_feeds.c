@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "scoring.h"
 #include "cmd.h"
 #include "common/cfg.h"
 #include "common/fftime.h"
@@ -259,6 +260,16 @@ static int do_sync(int argc, char **argv)
 	for (int i = 0; i < FEEDS_NSRC; i++)
 		if (src < 0 || src == i)
 			failed += sync_one(db, (enum feeds_src)i, from) != FF_OK;
+	/* the findings whose CVEs changed get their new scores now, each change
+	 * an audit event naming the feed record */
+	struct scoring_stats st;
+	int rc = scoring_run(db, SCORING_FEEDS, 0, "feed update", &st);
+	if (rc) {
+		fprintf(stderr, "flawfix: rescoring failed: %s\n", db_last_error(db));
+		failed++;
+	} else {
+		printf("rescored %lld findings: %lld scores changed\n", st.scanned, st.events);
+	}
 	db_close(db);
 	return failed ? 1 : 0;
 }

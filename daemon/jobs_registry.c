@@ -9,6 +9,7 @@
 #include "common/fftime.h"
 #include "common/rc.h"
 #include "import.h"
+#include "scoring.h"
 #include "worker.h"
 
 static void note(const char *path, const char *what, const struct job *j)
@@ -47,5 +48,8 @@ static int job_noop(struct db *db, const struct job *j, char *err, size_t errlen
 const struct job_kind job_kinds[] = {
 	{ "noop", job_noop },
 	{ "scan.import", job_scan_import },
+	{ "score.asset", job_score_asset },
+	{ "score.feeds", job_score_feeds },
+	{ "score.all", job_score_all },
 	{ NULL, NULL },
 };
