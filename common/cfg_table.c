@@ -60,6 +60,8 @@ const struct cfg_def cfg_table[] = {
 	  "file with the 32-byte key for reply tokens and secrets at rest (created if missing)" },
 	{ "session_ttl_seconds", CFG_INT, "43200", 60, 2592000, NULL, 0,
 	  "lifetime of a web session" },
+	{ "workflow_due_seconds", CFG_INT, "60", 1, 86400, NULL, 0,
+	  "how often the scheduler reopens expired acceptances / false positives and auto-accepts" },
 	{ "login_max_failures", CFG_INT, "5", 1, 1000, NULL, 0,
 	  "failed logins for one user name within login_window_seconds before it is locked" },
 	{ "login_max_failures_per_address", CFG_INT, "20", 1, 100000, NULL, 0,

@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
 	{ "config", cmd_config, "print the effective configuration (--help-config lists every setting)" },
 	{ "cvss", cmd_cvss, "score CVSS 4.0 / 3.x / 2.0 vectors from arguments or stdin" },
 	{ "parse", cmd_parse, "show what FlawFix makes of a scanner report, offline" },
+	{ "finding", cmd_finding, "list and show findings; accept, mitigate, ... them as a user (--as)" },
 };
 
 static void usage(FILE *out)

@@ -110,4 +110,25 @@ struct event_filter {
 };
 int workflow_events_json(struct db *db, long long org_id, const struct event_filter *f, char **out);
 
+/* ---- scheduler ---- */
+
+/* which findings the scheduler looks at */
+enum workflow_due_kind {
+	WORKFLOW_DUE_REOPEN,      /* accepted past review, FP past revalidation, auto-accepted (score) */
+	WORKFLOW_DUE_AUTO_ACCEPT, /* open, scored below the effective auto-accept threshold */
+	WORKFLOW_DUE_REMIND,      /* accepted / FP with a review / revalidation date ahead */
+};
+struct workflow_due_row {
+	long long id, org_id, asset_id;
+	struct wf_sched_facts f;
+};
+/* workflow_due_candidates: up to limit candidates (the caller decides
+ * with wf_policy_due); *rows allocated, caller frees */
+int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, int limit, struct workflow_due_row **rows,
+			    int *n);
+/* workflow_reminder_info: JSON {id, title, asset, state, severity,
+ * review_date, revalidation_date, recipients: [e-mail, ...]} of a finding;
+ * recipients are the asset's owners with an address (caller frees) */
+int workflow_reminder_info(struct db *db, long long finding_id, char **out);
+
 #endif

@@ -245,3 +245,86 @@ int workflow_events_json(struct db *db, long long org_id, const struct event_fil
 	PQclear(r);
 	return FF_OK;
 }
+
+static const char *const due_where[] = {
+	[WORKFLOW_DUE_REOPEN] =
+		"(f.state = 'accepted' AND (f.review_date <= current_date OR 'auto-accepted' = ANY(f.tags)))"
+		" OR (f.state = 'false_positive' AND f.revalidation_date <= current_date)",
+	[WORKFLOW_DUE_AUTO_ACCEPT] =
+		"f.state = 'open' AND f.score10 IS NOT NULL"
+		" AND coalesce((SELECT value FROM policy_setting ps WHERE ps.org_id = f.org_id AND ps.asset_id = f.asset_id"
+		"   AND ps.key = 'auto_accept'), (SELECT value FROM policy_setting ps WHERE ps.org_id = f.org_id"
+		"   AND ps.asset_id IS NULL AND ps.key = 'auto_accept'), 'false') = 'true'"
+		" AND f.score10 < 10 * coalesce((SELECT value FROM policy_setting ps WHERE ps.org_id = f.org_id"
+		"   AND ps.asset_id = f.asset_id AND ps.key = 'auto_accept_below'), (SELECT value FROM policy_setting ps"
+		"   WHERE ps.org_id = f.org_id AND ps.asset_id IS NULL AND ps.key = 'auto_accept_below'), '4.0')::numeric",
+	[WORKFLOW_DUE_REMIND] =
+		"(f.state = 'accepted' AND f.review_date > current_date AND f.review_date <= current_date + 366)"
+		" OR (f.state = 'false_positive' AND f.revalidation_date > current_date"
+		"     AND f.revalidation_date <= current_date + 366)",
+};
+
+static int64_t day_col(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, int limit, struct workflow_due_row **rows,
+			    int *n)
+{
+	char sql[2048], lim[16];
+	snprintf(sql, sizeof(sql),
+		 "SELECT f.id, f.org_id, f.asset_id, f.state, f.severity, coalesce(f.score10, -1),"
+		 " ((f.first_seen AT TIME ZONE 'UTC')::date - date '1970-01-01'),"
+		 " f.review_date - date '1970-01-01', f.revalidation_date - date '1970-01-01',"
+		 " 'auto-accepted' = ANY(f.tags) FROM finding f WHERE %s ORDER BY f.id LIMIT $1::int",
+		 due_where[kind]);
+	LL(lim, limit);
+	const char *p[] = { lim };
+	*rows = NULL;
+	*n = 0;
+	PGresult *r = db_exec(db, sql, 1, p);
+	if (!r)
+		return db_last_rc(db);
+	*n = PQntuples(r);
+	*rows = xcalloc((size_t)*n + 1, sizeof(**rows));
+	for (int i = 0; i < *n; i++) {
+		struct workflow_due_row *d = &(*rows)[i];
+		d->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		d->org_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		d->asset_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		if (wf_state_parse(PQgetvalue(r, i, 3), &d->f.state))
+			d->f.state = WF_S_OPEN;
+		if (ff_severity_parse(PQgetvalue(r, i, 4), &d->f.severity))
+			d->f.severity = FF_SEV_UNKNOWN;
+		d->f.score10 = (int)strtol(PQgetvalue(r, i, 5), NULL, 10);
+		d->f.first_seen_day = day_col(r, i, 6);
+		d->f.review_date = day_col(r, i, 7);
+		d->f.revalidation_date = day_col(r, i, 8);
+		d->f.auto_accepted = PQgetvalue(r, i, 9)[0] == 't';
+	}
+	PQclear(r);
+	return FF_OK;
+}
+
+int workflow_reminder_info(struct db *db, long long finding_id, char **out)
+{
+	char id[24];
+	LL(id, finding_id);
+	const char *p[] = { id };
+	PGresult *r = db_exec(db,
+		"SELECT json_build_object('id', f.id, 'title', coalesce(f.title, f.primary_id, f.rule_id, 'finding'),"
+		" 'asset', a.slug, 'state', f.state, 'severity', f.severity, 'review_date', f.review_date,"
+		" 'revalidation_date', f.revalidation_date,"
+		" 'recipients', coalesce((SELECT json_agg(DISTINCT u.email) FROM asset_owner o JOIN app_user u ON u.id = o.user_id"
+		"   WHERE o.asset_id = f.asset_id AND u.email IS NOT NULL AND NOT u.disabled), '[]'))::text"
+		" FROM finding f JOIN asset a ON a.id = f.asset_id WHERE f.id = $1",
+		1, p);
+	if (!r)
+		return db_last_rc(db);
+	int rc = PQntuples(r) == 1 ? FF_OK : FF_ENOTFOUND;
+	if (!rc)
+		*out = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
