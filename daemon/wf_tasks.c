@@ -38,7 +38,7 @@ static int apply_system(struct db *db, const struct workflow_due_row *d, enum wf
 {
 	struct workflow_cmd cmd = {
 		.org_id = d->org_id, .finding_id = d->id, .event = ev, .actor_kind = WF_ACTOR_SYSTEM,
-		.audit = &system_actor, .now_ms = now, .data = { .justification = why },
+		.audit = &system_actor, .now_ms = now, .reason = why,
 	};
 	struct workflow_result r;
 	int rc = workflow_apply(db, &cmd, &r);

@@ -314,7 +314,8 @@ static int write_change(struct db *db, const struct workflow_cmd *cmd, const str
 	struct audit_event ev = {
 		.org_id = cmd->org_id, .asset_id = l->asset_id, .finding_id = cmd->finding_id,
 		.type = wf_event_name(cmd->event), .from_state = out->from, .to_state = out->to,
-		.justification = cmd->data.justification, .payload = payload,
+		.justification = cmd->data.justification ? cmd->data.justification : cmd->reason,
+		.payload = payload,
 	};
 	if ((rc = audit_append(db, cmd->audit, &ev)))
 		goto out;
@@ -340,6 +341,20 @@ static int refuse(struct workflow_result *out, int rc)
 		if (map[i].rc == rc)
 			out->status = map[i].status;
 	return rc;
+}
+
+/* reassess: the vector must parse (wf_check only checks its shape) */
+static bool bad_vector(const char *vector, struct workflow_result *out)
+{
+	struct cvss_vector v;
+	struct cvss_error e;
+	if (!vector || cvss_parse(vector, strlen(vector), &v, &e) == FF_OK)
+		return false;
+	out->res.verdict = WF_DENY_FIELD;
+	out->res.field = "vector";
+	snprintf(out->detail, sizeof(out->detail), "vector is not a valid CVSS vector at offset %zu: %s", e.offset,
+		 e.what);
+	return true;
 }
 
 /* steps 1-3: load and decide; FF_OK when the command may be written */
@@ -375,6 +390,8 @@ static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *
 		set_detail(out, 0, "%s", out->res.reason);
 		return refuse(out, rc);
 	}
+	if (cmd->event == WF_EV_REASSESS && bad_vector(cmd->data.vector, out))
+		return refuse(out, FF_EINVAL);
 	if (cmd->expect_version > 0 && cmd->expect_version != l->row_version) {
 		out->stale = true;
 		snprintf(out->detail, sizeof(out->detail),

@@ -37,6 +37,8 @@ struct workflow_cmd {
 	enum wf_event event;
 	struct wf_data data;         /* borrowed */
 	const char *message;         /* transfer: the message to the recipient (optional) */
+	const char *reason;          /* system commands: recorded as the event's justification
+				      * when data.justification is NULL (not validated) */
 	enum wf_actor_kind actor_kind;
 	long long user_id;           /* WF_ACTOR_USER: role and relation come from the database */
 	const struct audit_actor *audit; /* who, through which channel (borrowed) */
