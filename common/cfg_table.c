@@ -62,6 +62,8 @@ const struct cfg_def cfg_table[] = {
 	  "lifetime of a web session" },
 	{ "workflow_due_seconds", CFG_INT, "60", 1, 86400, NULL, 0,
 	  "how often the scheduler reopens expired acceptances / false positives and auto-accepts" },
+	{ "workflow_remind_seconds", CFG_INT, "3600", 1, 86400, NULL, 0,
+	  "how often the scheduler enqueues reminders of review / revalidation dates" },
 	{ "login_max_failures", CFG_INT, "5", 1, 1000, NULL, 0,
 	  "failed logins for one user name within login_window_seconds before it is locked" },
 	{ "login_max_failures_per_address", CFG_INT, "20", 1, 100000, NULL, 0,

@@ -26,7 +26,7 @@ static int task_job_cleanup(struct db *db)
 const struct sched_task sched_tasks[] = {
 	{ "job.cleanup", 3600, task_job_cleanup },
 	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
-	{ "workflow.remind", 3600, wf_task_remind },
+	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
 	{ NULL, 0, NULL },
 };
 

@@ -6,7 +6,7 @@
  * findings scored below it. Every change goes through workflow_apply with
  * the system as actor (source "scheduler"), so it is one transaction with
  * its event, like any command.
- * workflow.remind (hourly): enqueues mail.reminder jobs N days ahead of a
+ * workflow.remind (every cfg workflow_remind_seconds, default hourly): enqueues mail.reminder jobs N days ahead of a
  * review / revalidation date, one per finding and date (idempotency key
  * "remind:<finding>:<date>").
  * mail.reminder writes the reminder into the maildir (the mail issue adds
@@ -104,9 +104,13 @@ static int enqueue_reminder(struct db *db, const struct workflow_due_row *d, con
 
 int wf_task_remind(struct db *db)
 {
+	static int64_t last;
+	int64_t now = ff_now_ms();
+	if (now - last < cfg_int("workflow_remind_seconds") * 1000)
+		return FF_OK;
+	last = now;
 	struct workflow_due_row *rows = NULL;
 	int n = 0, rc = workflow_due_candidates(db, WORKFLOW_DUE_REMIND, 5000, &rows, &n);
-	int64_t now = ff_now_ms();
 	for (int i = 0; i < n && !rc; i++) {
 		struct wf_policy pol;
 		struct wf_due due;

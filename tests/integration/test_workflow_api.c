@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "tests/harness/th.h"
@@ -82,7 +83,7 @@ static int setup(void **state)
 {
 	(void)state;
 	snprintf(DSN, sizeof(DSN), "%s", th_db_new("wfapi"));
-	const char *env[] = { "FLAWFIX_WORKFLOW_DUE_SECONDS=1", NULL };
+	const char *env[] = { "FLAWFIX_WORKFLOW_DUE_SECONDS=1", "FLAWFIX_WORKFLOW_REMIND_SECONDS=1", NULL };
 	if (th_daemon_start(&D, DSN, env))
 		return -1;
 	for (int u = 0; u < U_COUNT; u++)
@@ -429,6 +430,62 @@ static void test_expiry_reopens(void **state)
 	free(rd);
 }
 
+/* the maildir message that mentions needle, or NULL */
+static char *find_mail(const char *needle)
+{
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/mail/new", D.dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *found = NULL;
+	while (d && !found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[600];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		char *m = th_read_file(path);
+		if (m && strstr(m, needle))
+			found = m;
+		else
+			free(m);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void test_reminders_reach_the_maildir(void **state)
+{
+	(void)state;
+	long long f = seed("app", 1, "high", 73);
+	char *rd = day(7), body[512], needle[128];
+	json_t *r;
+	snprintf(body, sizeof(body), "{\"action\":\"accept\",\"justification\":\"accepted for one more sprint only\","
+				     "\"review_date\":\"%s\"}", rd);
+	assert_int_equal(act(U_MIA, f, body, &r), 200);
+	json_decref(r);
+	snprintf(needle, sizeof(needle), "finding %lld (", f);
+	char *m = NULL;
+	for (int i = 0; i < 100 && !m; i++) {
+		m = find_mail(needle);
+		if (!m)
+			usleep(100 * 1000);
+	}
+	assert_non_null(m);
+	char subject[128];
+	snprintf(subject, sizeof(subject), "acceptance review due %s", rd);
+	assert_non_null(strstr(m, subject));
+	assert_non_null(strstr(m, "mia@example.test"));
+	assert_non_null(strstr(m, "rob@example.test"));
+	assert_non_null(strstr(m, "Auto-Submitted: auto-generated"));
+	free(m);
+	usleep(2500 * 1000); /* more scheduler passes: still one reminder per date */
+	char *n = sqlf("SELECT count(*) FROM job WHERE kind = 'mail.reminder' AND idempotency_key = 'remind:%lld:%s'", f, rd);
+	assert_string_equal(n, "1");
+	free(n);
+	free(rd);
+}
+
 static void test_auto_accept_and_score_rise(void **state)
 {
 	(void)state;
@@ -650,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_change_nothing),
 		cmocka_unit_test(test_treatments_and_jobs),
 		cmocka_unit_test(test_expiry_reopens),
+		cmocka_unit_test(test_reminders_reach_the_maildir),
 		cmocka_unit_test(test_auto_accept_and_score_rise),
 		cmocka_unit_test(test_bulk_accept_1000),
 		cmocka_unit_test(test_concurrent_commands_one_winner),
