@@ -131,34 +131,91 @@ static int score_one(const char *s, size_t len, bool json, const char *where, un
 	return 0;
 }
 
-/* skips the rest of an over-long line */
-static void drain_line(FILE *in)
+/* A bounded line reader over fread: lines may hold any byte (a NUL inside
+ * a line reaches the parser, which rejects it with its offset), a line
+ * longer than LINE_MAX_BYTES is skipped and reported, memory stays fixed. */
+struct lines {
+	FILE *in;
+	size_t beg, end;
+	bool eof;
+	char buf[1 << 16];
+};
+
+static void lines_fill(struct lines *r)
 {
-	int ch;
-	do {
-		ch = getc(in);
-	} while (ch != EOF && ch != '\n');
+	if (r->beg > 0) {
+		memmove(r->buf, r->buf + r->beg, r->end - r->beg);
+		r->end -= r->beg;
+		r->beg = 0;
+	}
+	size_t n = fread(r->buf + r->end, 1, sizeof(r->buf) - r->end, r->in);
+	r->end += n;
+	if (n == 0)
+		r->eof = true;
+}
+
+/* drops input up to and including the next newline */
+static void lines_skip(struct lines *r)
+{
+	for (;;) {
+		const char *nl = memchr(r->buf + r->beg, '\n', r->end - r->beg);
+		if (nl) {
+			r->beg = (size_t)(nl - r->buf) + 1;
+			return;
+		}
+		r->beg = r->end = 0;
+		if (r->eof)
+			return;
+		lines_fill(r);
+	}
+}
+
+/* 1: *line and *len hold the next line without its terminator; 0: end of
+ * input; -1: the line was too long and has been skipped */
+static int lines_next(struct lines *r, const char **line, size_t *len)
+{
+	for (;;) {
+		const char *p = r->buf + r->beg;
+		size_t avail = r->end - r->beg;
+		const char *nl = memchr(p, '\n', avail);
+		if (nl || (r->eof && avail > 0)) {
+			*line = p;
+			*len = nl ? (size_t)(nl - p) : avail;
+			r->beg += *len + (nl ? 1 : 0);
+			if (*len > LINE_MAX_BYTES)
+				return -1;
+			return 1;
+		}
+		if (r->eof)
+			return 0;
+		if (avail > LINE_MAX_BYTES) {
+			lines_skip(r);
+			return -1;
+		}
+		lines_fill(r);
+	}
 }
 
 static int score_stdin(bool json)
 {
-	char line[LINE_MAX_BYTES + 1];
+	static struct lines r;
+	const char *line;
+	size_t len;
 	unsigned long no = 0;
 	int bad = 0;
-	while (fgets(line, sizeof(line), stdin)) {
+	r.in = stdin;
+	for (;;) {
+		int rc = lines_next(&r, &line, &len);
+		if (rc == 0)
+			break;
 		no++;
-		size_t len = strlen(line);
-		bool eol = len > 0 && line[len - 1] == '\n';
-		if (!eol && !feof(stdin)) {
-			drain_line(stdin);
+		if (rc < 0) {
 			fprintf(stderr, "flawfix cvss: line %lu: offset %d: line longer than %d bytes\n", no,
 				CVSS_INPUT_MAX, CVSS_INPUT_MAX);
 			bad = 1;
 			continue;
 		}
-		if (eol)
-			len--;
-		if (eol && len > 0 && line[len - 1] == '\r')
+		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		bad |= score_one(line, len, json, "line", no);
 	}

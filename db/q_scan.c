@@ -97,7 +97,7 @@ int scan_json(struct db *db, long long org_id, long long scan_id, char **out, ch
 		" 'version', s.tool_version), 'report_size', s.report_size, 'findings', s.findings,"
 		" 'diff', coalesce(s.diff, json_build_object('new', s.n_new, 'still_present', s.n_still_present,"
 		"   'fixed', s.n_fixed, 'reopened', s.n_reopened)::jsonb),"
-		" 'error', s.error, 'created_at', s.created_at, 'started_at', s.started_at,"
+		" 'error', s.error, 'sql_statements', s.sql_statements, 'created_at', s.created_at, 'started_at', s.started_at,"
 		" 'finished_at', s.finished_at, 'url', '/api/v1/scans/' || s.id)::text, s.status"
 		" FROM scan s JOIN asset a ON a.id = s.asset_id JOIN scan_scope sc ON sc.id = s.scope_id"
 		" WHERE s.org_id = $1 AND s.id = $2", 2, p);
@@ -346,7 +346,9 @@ static int record_done(struct db *db, struct scan_import *si, const char *diff, 
 {
 	char scan[24];
 	LL(scan, si->scan_id);
-	const char *p[] = { scan, diff, fmt, tool, tool_version };
+	char stmts[24];
+	LL(stmts, si->statements + 3); /* this unlink, this update and the commit */
+	const char *p[] = { scan, diff, fmt, tool, tool_version, stmts };
 	/* the stored report has served its purpose */
 	int rc = counted_cmd(db, si, "SELECT lo_unlink(report_oid) FROM scan WHERE id = $1 AND report_oid IS NOT NULL",
 			     1, p);
@@ -354,11 +356,11 @@ static int record_done(struct db *db, struct scan_import *si, const char *diff, 
 		return rc;
 	return counted_cmd(db, si,
 		"UPDATE scan SET status = 'done', finished_at = now(), diff = $2::jsonb, detected_format = $3,"
-		" tool_name = $4, tool_version = $5, report_oid = NULL,"
+		" tool_name = $4, tool_version = $5, report_oid = NULL, sql_statements = $6,"
 		" findings = ($2::jsonb->>'new')::int + ($2::jsonb->>'still_present')::int + ($2::jsonb->>'reopened')::int,"
 		" n_new = ($2::jsonb->>'new')::int, n_still_present = ($2::jsonb->>'still_present')::int,"
 		" n_fixed = ($2::jsonb->>'fixed')::int, n_reopened = ($2::jsonb->>'reopened')::int"
-		" WHERE id = $1", 5, p);
+		" WHERE id = $1", 6, p);
 }
 
 int scan_import_finish(struct db *db, struct scan_import *si, const char *fmt, const char *tool, const char *tool_version)

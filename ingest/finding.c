@@ -60,21 +60,33 @@ void fnd_add_cwe_num(struct ingest_finding *f, long long n)
 	list_add(&f->cwes, &f->n_cwes, b);
 }
 
+/* one "cwe" occurrence: "cwe-079", "CWE_79", "cwe: 79" */
+static long long cwe_at(const char *p)
+{
+	p += 3;
+	while (*p == '-' || *p == '_' || *p == ' ' || *p == ':')
+		p++;
+	long long n = 0;
+	for (int i = 0; isdigit((unsigned char)p[i]) && i < 9; i++)
+		n = n * 10 + (p[i] - '0');
+	return n;
+}
+
 void fnd_add_cwe(struct ingest_finding *f, const char *cwe)
 {
 	if (!cwe)
 		return;
-	const char *p = strcasestr(cwe, "cwe");
-	p = p ? p + 3 : cwe;
-	while (*p && !isdigit((unsigned char)*p)) {
-		if (*p != '-' && *p != '_' && *p != ' ' && *p != ':')
-			return;
-		p++;
+	if (isdigit((unsigned char)*cwe)) {
+		fnd_add_cwe_num(f, strtoll(cwe, NULL, 10));
+		return;
 	}
-	long long n = 0;
-	for (int i = 0; isdigit((unsigned char)p[i]) && i < 9; i++)
-		n = n * 10 + (p[i] - '0');
-	fnd_add_cwe_num(f, n);
+	for (const char *p = strcasestr(cwe, "cwe"); p; p = strcasestr(p + 3, "cwe")) {
+		long long n = cwe_at(p);
+		if (n > 0) {
+			fnd_add_cwe_num(f, n);
+			return;
+		}
+	}
 }
 
 void fnd_add_cvss(struct ingest_finding *f, const char *version, const char *vector, double score, const char *source)

@@ -6,7 +6,8 @@
  *    so the same CVE in the same package from Trivy and Grype for one upload
  *    target is one finding, and an upgrade that keeps it keeps the identity;
  *  - a tool fingerprint (SARIF partialFingerprints/fingerprints, semgrep):
- *    "tool", rule, the tool's value;
+ *    "tool", rule, file, the tool's value (CodeQL's line hashes are per
+ *    file: the same hash in two files is two findings);
  *  - secrets: "secret", rule, file, SHA-256 of the secret (plus the line
  *    when the tool redacted the secret, else every redacted secret of a
  *    file would collapse into one);
@@ -130,6 +131,7 @@ void ingest_fingerprint(struct ingest_finding *f, const char *scope_target)
 	} else if (f->tool_fingerprint) {
 		put_field(&b, "tool");
 		put_field(&b, f->rule_id);
+		put_field(&b, f->file);
 		put_field(&b, f->tool_fingerprint);
 	} else if (f->kind == INGEST_KIND_SECRET) {
 		recipe_secret(&b, f);

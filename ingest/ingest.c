@@ -98,6 +98,16 @@ static enum ingest_format same_family(enum ingest_format declared, enum ingest_f
 	return declared;
 }
 
+#define FF_EMPTY_REPORT 1 /* internal: a declared format with no content */
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\n' && p[i] != '\r' && p[i] != '\t')
+			return false;
+	return true;
+}
+
 static int choose(struct ictx *c, struct src *s, enum ingest_format *out)
 {
 	const char *p = NULL;
@@ -113,6 +123,11 @@ static int choose(struct ictx *c, struct src *s, enum ingest_format *out)
 				n ? "unknown format" : "empty report", n ? " (pass the format explicitly)" : "");
 		*out = seen;
 		return FF_OK;
+	}
+	if (n < PEEK_BYTES && blank(p, n)) {
+		/* some tools write nothing when they find nothing (osv-scanner) */
+		*out = want;
+		return FF_EMPTY_REPORT;
 	}
 	want = same_family(want, seen);
 	if (seen != INGEST_FMT_UNKNOWN && seen != want)
@@ -134,6 +149,11 @@ int ingest_run(const struct ingest_opts *o, struct ingest_result *res, struct in
 	ff_crypto_init();
 	s = src_new(o, &c.lim);
 	rc = choose(&c, s, &f);
+	if (rc == FF_EMPTY_REPORT) {
+		res->format = f;
+		rc = FF_OK;
+		goto out;
+	}
 	if (rc != FF_OK)
 		goto out;
 	res->format = f;
@@ -141,9 +161,7 @@ int ingest_run(const struct ingest_opts *o, struct ingest_result *res, struct in
 		rc = json_stream_run(&c, s, formats[f].json);
 	else
 		rc = xml_stream_run(&c, s, formats[f].xml);
-	const void *fm = formats[f].json ? (const void *)formats[f].json : (const void *)formats[f].xml;
 	void (*sfree)(struct ictx *) = formats[f].json ? formats[f].json->state_free : formats[f].xml->state_free;
-	(void)fm;
 	if (sfree)
 		sfree(&c);
 out:

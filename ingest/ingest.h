@@ -147,7 +147,9 @@ struct ingest_result {
 
 /* ingest_run parses one report. Returns FF_OK, or the rc of err (filled,
  * with position) when the report could not be read completely; findings
- * already delivered stay delivered - the caller decides what to keep. */
+ * already delivered stay delivered - the caller decides what to keep.
+ * An empty (blank) report with a declared format is a report without
+ * findings; without a format it cannot be detected (FF_ENOTSUP). */
 int ingest_run(const struct ingest_opts *o, struct ingest_result *res, struct ingest_error *err);
 
 /* ingest_detect guesses the format from the first bytes of a report

@@ -110,7 +110,8 @@ static int deliver(struct js *j, json_t *v)
 	} else {
 		json_array_append_new(p->node, v);
 	}
-	advance_parent(j);
+	if (rc == FF_OK) /* on failure the pointer names the element */
+		advance_parent(j);
 	return rc;
 }
 

@@ -139,14 +139,33 @@ static void pkg_from_message(struct ingest_finding *f, const char *m)
 	}
 }
 
+/* the tool's fingerprints as one canonical string; whole-file hashes
+ * (Pysa/ShellCheck "scanFileHash") are left out: any edit elsewhere in the
+ * file would change them, which is what a fingerprint must survive */
+static char *fp_canon(const json_t *fp)
+{
+	json_t *keep = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)fp, k, v) {
+		if (!strcasestr(k, "filehash"))
+			json_object_set(keep, k, v);
+	}
+	char *s = json_object_size(keep) ? json_dumps(keep, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	json_decref(keep);
+	return s;
+}
+
 static char *fingerprint_of(const json_t *r)
 {
+	char *s = NULL;
 	json_t *fp = jg(r, "partialFingerprints");
-	if (!json_is_object(fp) || !json_object_size(fp))
-		fp = jg(r, "fingerprints");
-	if (!json_is_object(fp) || !json_object_size(fp))
-		return NULL;
-	return json_dumps(fp, JSON_SORT_KEYS | JSON_COMPACT);
+	if (json_is_object(fp))
+		s = fp_canon(fp);
+	fp = jg(r, "fingerprints");
+	if (!s && json_is_object(fp))
+		s = fp_canon(fp);
+	return s;
 }
 
 static void location(struct ingest_finding *f, const json_t *r)

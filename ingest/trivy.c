@@ -122,7 +122,7 @@ static int on_misconf(struct ictx *c, const json_t *v)
 	fnd_set(&f->rule_id, js(v, "ID"));
 	if (!f->rule_id)
 		fnd_set(&f->rule_id, js(v, "AVDID"));
-	fnd_set(&f->file, st_of(c)->target);
+	fnd_set(&f->file, f->target); /* k8s: prefixed with the resource */
 	f->start_line = jl(v, "CauseMetadata.StartLine", 0);
 	f->end_line = jl(v, "CauseMetadata.EndLine", 0);
 	if (js(v, "Message"))

@@ -64,11 +64,15 @@ static void list_values(const struct cvss_metric_def *m, char *out, size_t outle
 	}
 }
 
-static int find_metric(const struct cvss_version_def *d, const char *name, size_t len, bool icase)
+/* searches from index hint on (the next metric of an ordered vector is
+ * usually the next one in the table), wrapping around */
+static int find_metric_from(const struct cvss_version_def *d, const char *name, size_t len, bool icase,
+			    size_t hint)
 {
-	for (size_t i = 0; i < d->n; i++) {
+	for (size_t k = 0; k < d->n; k++) {
+		size_t i = (hint + k) % d->n;
 		const char *m = d->metrics[i].name;
-		if (strlen(m) != len)
+		if ((!icase && m[0] != name[0]) || strlen(m) != len)
 			continue;
 		if (icase ? strncasecmp(m, name, len) == 0 : memcmp(m, name, len) == 0)
 			return (int)i;
@@ -76,13 +80,20 @@ static int find_metric(const struct cvss_version_def *d, const char *name, size_
 	return -1;
 }
 
+static int find_metric(const struct cvss_version_def *d, const char *name, size_t len, bool icase)
+{
+	return find_metric_from(d, name, len, icase, 0);
+}
+
 /* value index (1-based), 0 for an accepted X, -1 unknown, -2 wrong case */
 static int find_value(const struct cvss_metric_def *m, const char *v, size_t len)
 {
+	if (len == 0)
+		return -1;
 	if (len == 1 && v[0] == 'X' && !m->mandatory)
 		return 0;
 	for (int i = 0; m->values[i]; i++)
-		if (strlen(m->values[i]) == len && memcmp(m->values[i], v, len) == 0)
+		if (m->values[i][0] == v[0] && strlen(m->values[i]) == len && memcmp(m->values[i], v, len) == 0)
 			return i + 1;
 	for (int i = 0; m->values[i]; i++)
 		if (strlen(m->values[i]) == len && strncasecmp(m->values[i], v, len) == 0)
@@ -134,7 +145,8 @@ static int check_order(struct pstate *ps, size_t at, int idx)
 		return fail(ps->err, at, name,
 			    "metric %s is out of order: the specification puts it before %s", name,
 			    d->metrics[ps->last].name);
-	for (int j = 0; j < idx; j++)
+	/* when idx follows last directly, every metric before it was checked */
+	for (int j = idx == ps->last + 1 ? idx : 0; j < idx; j++)
 		if (d->metrics[j].mandatory && !ps->seen[j])
 			return fail(ps->err, at, d->metrics[j].name,
 				    "missing Base metric %s: expected %s:... before %s",
@@ -146,7 +158,7 @@ static int parse_name(struct pstate *ps, size_t at, const char *name, size_t nle
 {
 	if (nlen == 0)
 		return fail(ps->err, at, NULL, "empty metric name before ':'");
-	int idx = find_metric(ps->d, name, nlen, false);
+	int idx = find_metric_from(ps->d, name, nlen, false, (size_t)(ps->last + 1));
 	if (idx >= 0)
 		return idx;
 	idx = find_metric(ps->d, name, nlen, true);
@@ -366,7 +378,14 @@ int cvss_set(struct cvss_vector *v, const char *name, const char *value)
 
 void cvss_score_text(int score10, char out[5])
 {
+	/* by hand: this runs once or more per vector in `flawfix cvss` */
+	size_t n = 0;
 	if (score10 < 0 || score10 > 100)
 		score10 = 0;
-	snprintf(out, 5, "%d.%d", score10 / 10, score10 % 10);
+	if (score10 >= 100)
+		out[n++] = '1';
+	out[n++] = (char)('0' + score10 / 10 % 10);
+	out[n++] = '.';
+	out[n++] = (char)('0' + score10 % 10);
+	out[n] = '\0';
 }

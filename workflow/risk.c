@@ -42,7 +42,7 @@ static int bad(struct risk_result *out, const char *field, const struct cvss_err
 	if (e)
 		out->err = *e;
 	else
-		snprintf(out->err.what, sizeof(out->err.what), "%s", what);
+		snprintf(out->err.what, sizeof(out->err.what), "%s", what ? what : "");
 	return FF_EINVAL;
 }
 

@@ -34,7 +34,8 @@ CREATE TABLE scan (
     n_still_present int NOT NULL DEFAULT 0,
     n_fixed         int NOT NULL DEFAULT 0,
     n_reopened      int NOT NULL DEFAULT 0,
-    diff            jsonb,              -- for other refs: the diff against the default ref
+    diff            jsonb,              -- new/still present/fixed/reopened with their findings
+    sql_statements  int,                -- statements the import sent (kept small: see the tests)
     created_at      timestamptz NOT NULL DEFAULT now(),
     started_at      timestamptz,
     finished_at     timestamptz

@@ -75,6 +75,16 @@ print("mismatches", bad)
 PY
 check "JSON scores, severities, MacroVectors, keys equal the fixtures ($(tail -1 "$tmp/cmp"))" 'grep -q "^mismatches 0$" "$tmp/cmp"'
 
+# a NUL inside a line and an over-long line are errors; numbering goes on
+{ printf '%s\0junk\n' "$(head -1 "$tmp/v4b" | cut -f1)"; head -c 5000 /dev/zero | tr '\0' A; echo
+  head -1 "$tmp/v31" | cut -f1; printf '%s' "$(head -1 "$tmp/v30" | cut -f1)"; } >"$tmp/odd"
+"$bin" cvss --json <"$tmp/odd" >"$tmp/oddout" 2>"$tmp/odderr"
+rc=$?
+check "NUL byte rejected at its offset" 'grep -q "line 1: offset [0-9]*: byte 0x00 not allowed" "$tmp/odderr"'
+check "over-long line rejected" 'grep -q "line 2: offset 1024: line longer than 1024 bytes" "$tmp/odderr"'
+check "lines after them (and a last line without newline) still scored, exit 1" \
+  '[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/oddout")" = 2 ]'
+
 # all valid: exit 0; arguments; plain output
 good=$(head -1 "$tmp/v4b" | cut -f1)
 "$bin" cvss "$good" >"$tmp/plain" 2>&1
