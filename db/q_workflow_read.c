@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fftime.h"
 #include "common/mem.h"
 #include "common/rc.h"
 #include "q_workflow.h"
@@ -262,6 +263,8 @@ static const char *const due_where[] = {
 		"(f.state = 'accepted' AND f.review_date > current_date AND f.review_date <= current_date + 366)"
 		" OR (f.state = 'false_positive' AND f.revalidation_date > current_date"
 		"     AND f.revalidation_date <= current_date + 366)",
+	[WORKFLOW_DUE_SLA] =
+		"f.state IN ('open', 'acceptance_requested', 'mitigating', 'verifying') AND f.due_date IS NULL",
 };
 
 static int64_t day_col(PGresult *r, int row, int col)
@@ -269,21 +272,23 @@ static int64_t day_col(PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, int limit, struct workflow_due_row **rows,
-			    int *n)
+int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, long long after_id, int limit,
+			    struct workflow_due_row **rows, int *n)
 {
-	char sql[2048], lim[16];
+	char sql[2048], lim[16], after[24];
 	snprintf(sql, sizeof(sql),
 		 "SELECT f.id, f.org_id, f.asset_id, f.state, f.severity, coalesce(f.score10, -1),"
 		 " ((f.first_seen AT TIME ZONE 'UTC')::date - date '1970-01-01'),"
 		 " f.review_date - date '1970-01-01', f.revalidation_date - date '1970-01-01',"
-		 " 'auto-accepted' = ANY(f.tags) FROM finding f WHERE %s ORDER BY f.id LIMIT $1::int",
+		 " 'auto-accepted' = ANY(f.tags) FROM finding f WHERE (%s) AND f.id > $2::bigint"
+		 " ORDER BY f.id LIMIT $1::int",
 		 due_where[kind]);
 	LL(lim, limit);
-	const char *p[] = { lim };
+	LL(after, after_id);
+	const char *p[] = { lim, after };
 	*rows = NULL;
 	*n = 0;
-	PGresult *r = db_exec(db, sql, 1, p);
+	PGresult *r = db_exec(db, sql, 2, p);
 	if (!r)
 		return db_last_rc(db);
 	*n = PQntuples(r);
@@ -327,4 +332,13 @@ int workflow_reminder_info(struct db *db, long long finding_id, char **out)
 		*out = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return rc;
+}
+
+int workflow_set_sla_due(struct db *db, long long finding_id, int64_t day)
+{
+	char id[24], d[11];
+	LL(id, finding_id);
+	ff_days_to_date(day, d);
+	const char *p[] = { id, d };
+	return db_cmd(db, "UPDATE finding SET due_date = $2::date WHERE id = $1 AND due_date IS NULL", 2, p);
 }

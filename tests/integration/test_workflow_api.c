@@ -517,6 +517,47 @@ static void test_auto_accept_and_score_rise(void **state)
 	set_policy("/api/v1/assets/lab/policy", "{\"auto_accept\": false}");
 }
 
+static void test_sla_breach_queue(void **state)
+{
+	(void)state;
+	long long f = seed("ops", 1, "high", 78);
+	char q[160];
+	snprintf(q, sizeof(q), "UPDATE finding SET first_seen = now() - interval '100 days' WHERE id = %lld", f);
+	assert_true(th_sql_ok(DSN, q));
+	char *due = NULL;
+	for (int i = 0; i < 100; i++) {
+		due = sqlf("SELECT coalesce((due_date - current_date)::text, '') FROM finding WHERE id = %lld", f);
+		if (due[0])
+			break;
+		free(due);
+		due = NULL;
+		usleep(100 * 1000);
+	}
+	assert_non_null(due);
+	assert_string_equal(due, "-70"); /* high: 30 days SLA from first seen */
+	free(due);
+	char *out = NULL;
+	assert_int_equal(th_http(&D, "GET", "/api/v1/queues/sla-breaches?limit=1000", tok[U_SEC], NULL, &out), 200);
+	json_t *r = jparse(out), *it;
+	size_t i;
+	bool found = false;
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		if (json_integer_value(json_object_get(it, "id")) == f) {
+			found = true;
+			assert_int_equal(json_integer_value(json_object_get(it, "days_left")), -70);
+		}
+	assert_true(found);
+	json_decref(r);
+	free(out);
+	/* mia does not belong to ops: not in her queue */
+	assert_int_equal(th_http(&D, "GET", "/api/v1/queues/sla-breaches?limit=1000", tok[U_MIA], NULL, &out), 200);
+	r = jparse(out);
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		assert_true(json_integer_value(json_object_get(it, "id")) != f);
+	json_decref(r);
+	free(out);
+}
+
 static void test_bulk_accept_1000(void **state)
 {
 	(void)state;
@@ -709,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_reopens),
 		cmocka_unit_test(test_reminders_reach_the_maildir),
 		cmocka_unit_test(test_auto_accept_and_score_rise),
+		cmocka_unit_test(test_sla_breach_queue),
 		cmocka_unit_test(test_bulk_accept_1000),
 		cmocka_unit_test(test_concurrent_commands_one_winner),
 		cmocka_unit_test(test_events_for_auditors),
