@@ -27,12 +27,6 @@ struct loaded {
 	unsigned rel;
 };
 
-static void set_detail(struct workflow_result *out, int status, const char *fmt, const char *arg)
-{
-	out->status = status;
-	snprintf(out->detail, sizeof(out->detail), fmt, arg ? arg : "");
-}
-
 static int load(struct db *db, const struct workflow_cmd *cmd, struct loaded *l)
 {
 	char org[24], id[24], user[24];
@@ -361,19 +355,15 @@ static bool bad_vector(const char *vector, struct workflow_result *out)
 static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *l, struct workflow_result *out)
 {
 	int rc = load(db, cmd, l);
+	/* members only see the findings of assets they belong to */
+	if (rc == FF_OK && cmd->actor_kind == WF_ACTOR_USER && l->role == WF_ROLE_MEMBER && !(l->rel & WF_REL_MEMBER))
+		rc = FF_ENOTFOUND;
 	if (rc == FF_ENOTFOUND) {
-		set_detail(out, 404, "no finding %s", "");
 		snprintf(out->detail, sizeof(out->detail), "no finding %lld", cmd->finding_id);
-		return rc;
+		return refuse(out, rc);
 	}
 	if (rc)
 		return rc;
-	/* members only see the findings of assets they belong to */
-	if (cmd->actor_kind == WF_ACTOR_USER && l->role == WF_ROLE_MEMBER && !(l->rel & WF_REL_MEMBER)) {
-		snprintf(out->detail, sizeof(out->detail), "no finding %lld", cmd->finding_id);
-		out->status = 404;
-		return FF_ENOTFOUND;
-	}
 	out->row_version = l->row_version;
 	struct wf_policy pol;
 	if ((rc = workflow_policy_load(db, cmd->org_id, l->asset_id, &pol)))
@@ -387,7 +377,11 @@ static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *
 	snprintf(out->to, sizeof(out->to), "%s", wf_state_name(rc ? l->state : out->res.to));
 	wf_event_mask_format(wf_events_from(l->state), out->allowed, sizeof(out->allowed));
 	if (rc) {
-		set_detail(out, 0, "%s", out->res.reason);
+		const char *why = out->res.reason ? out->res.reason : "refused";
+		if (out->res.verdict == WF_DENY_FIELD && out->res.field)
+			snprintf(out->detail, sizeof(out->detail), "%s %s", out->res.field, why);
+		else
+			snprintf(out->detail, sizeof(out->detail), "%s", why);
 		return refuse(out, rc);
 	}
 	if (cmd->event == WF_EV_REASSESS && bad_vector(cmd->data.vector, out))
