@@ -347,12 +347,19 @@ static int record_done(struct db *db, struct scan_import *si, const char *diff, 
 	char scan[24];
 	LL(scan, si->scan_id);
 	char stmts[24];
-	LL(stmts, si->statements + 3); /* this unlink, this update and the commit */
+	LL(stmts, si->statements + 3 + si->is_default_ref); /* unlink, scoring job, update, commit */
 	const char *p[] = { scan, diff, fmt, tool, tool_version, stmts };
 	/* the stored report has served its purpose */
 	int rc = counted_cmd(db, si, "SELECT lo_unlink(report_oid) FROM scan WHERE id = $1 AND report_oid IS NOT NULL",
 			     1, p);
 	if (rc)
+		return rc;
+	/* the asset's findings get their composed scores (a job: the import stays lean) */
+	if (si->is_default_ref &&
+	    (rc = counted_cmd(db, si,
+		"INSERT INTO job (org_id, kind, payload, idempotency_key) SELECT org_id, 'score.asset',"
+		" jsonb_build_object('asset_id', asset_id, 'reason', 'scan ' || id), 'score-scan-' || id"
+		" FROM scan WHERE id = $1 ON CONFLICT DO NOTHING", 1, p)))
 		return rc;
 	return counted_cmd(db, si,
 		"UPDATE scan SET status = 'done', finished_at = now(), diff = $2::jsonb, detected_format = $3,"

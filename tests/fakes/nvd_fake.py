@@ -191,7 +191,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client was killed mid-answer (resume tests)
 
     def do_GET(self):
         st = self.server.state
@@ -247,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
                "format": "NVD_CVE", "version": "2.0",
                "timestamp": fmt_ts(dt.datetime.now(dt.timezone.utc)),
                "vulnerabilities": [{"cve": c} for c in items]}
-        if st.args.lie_total and start == 0:
+        if st.args.lie_total and start == 0 and items:
             doc["totalResults"] = total + st.args.lie_total
         self.send_body(200, "application/json", json.dumps(doc).encode())
         return 200

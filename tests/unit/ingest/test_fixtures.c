@@ -115,8 +115,7 @@ static void test_every_fixture_count(void **state)
 		snprintf(dir, sizeof(dir), FX "%s", folders[i].folder);
 		DIR *d = opendir(dir);
 		assert_non_null(d);
-		struct dirent *e;
-		while ((e = readdir(d))) {
+		for (struct dirent *e = readdir(d); e; e = readdir(d)) {
 			if (e->d_name[0] == '.' || e->d_type != DT_DIR)
 				continue;
 			char sub[1024];
