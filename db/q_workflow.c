@@ -231,8 +231,25 @@ static int write_side_rows(struct db *db, const struct workflow_cmd *cmd)
 	return FF_OK;
 }
 
+/* a reassessment: the scoring pipeline recomputes the finding's score and
+ * explanation with the override (the UPDATE already stored its score) */
+static int rescore_job(struct db *db, const struct workflow_cmd *cmd, long long asset_id, int version)
+{
+	if (cmd->event != WF_EV_REASSESS)
+		return FF_OK;
+	char key[96];
+	snprintf(key, sizeof(key), "reassess:%lld:v%d", cmd->finding_id, version);
+	json_t *p = json_pack("{s:I, s:s}", "asset_id", (json_int_t)asset_id, "reason", "manual reassessment");
+	char *text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	long long jid = 0;
+	int rc = job_enqueue(db, cmd->org_id, "score.asset", text, key, 0, 0, &jid);
+	free(text);
+	return rc;
+}
+
 static int write_jobs(struct db *db, const struct workflow_cmd *cmd, const struct wf_result *res,
-		      json_t *fields, int version)
+		      json_t *fields, long long asset_id, int version)
 {
 	int rc = FF_OK;
 	for (unsigned i = 0; i < res->njobs && !rc; i++) {
@@ -248,7 +265,7 @@ static int write_jobs(struct db *db, const struct workflow_cmd *cmd, const struc
 		free(text);
 		json_decref(p);
 	}
-	return rc;
+	return rc ? rc : rescore_job(db, cmd, asset_id, version);
 }
 
 static int read_event(struct db *db, long long finding_id, char **out)
@@ -315,7 +332,7 @@ static int write_change(struct db *db, const struct workflow_cmd *cmd, const str
 		goto out;
 	if ((rc = write_side_rows(db, cmd)))
 		goto out;
-	if ((rc = write_jobs(db, cmd, &out->res, fields, out->row_version)))
+	if ((rc = write_jobs(db, cmd, &out->res, fields, l->asset_id, out->row_version)))
 		goto out;
 	rc = read_event(db, cmd->finding_id, &out->event_json);
 out:
