@@ -23,6 +23,7 @@
 #define FF_DB_Q_WORKFLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "audit.h"
@@ -109,7 +110,12 @@ struct event_filter {
 	long long after_id;
 	int limit;
 	long long restrict_user_id;
+	bool csv;                /* CSV (header + one line per event) instead of JSON */
+	char *next_cursor;       /* when not NULL: receives the next cursor ("" = last page) */
+	size_t next_cursor_len;
 };
+/* workflow_events_json: {"items": [...], "next_cursor": ...}, or CSV
+ * (RFC 4180, CRLF) when f->csv; caller frees *out */
 int workflow_events_json(struct db *db, long long org_id, const struct event_filter *f, char **out);
 
 /* ---- scheduler ---- */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -436,9 +437,8 @@ static char *find_mail(const char *needle)
 	char dir[256];
 	snprintf(dir, sizeof(dir), "%s/mail/new", D.dir);
 	DIR *d = opendir(dir);
-	struct dirent *e;
 	char *found = NULL;
-	while (d && !found && (e = readdir(d)) != NULL) {
+	for (struct dirent *e = d ? readdir(d) : NULL; e && !found; e = readdir(d)) {
 		if (e->d_name[0] == '.')
 			continue;
 		char path[600];
@@ -670,6 +670,32 @@ static void test_events_for_auditors(void **state)
 	}
 	assert_true(seen >= total); /* the scheduler may add events meanwhile */
 	assert_int_equal(th_http(&D, "GET", "/api/v1/events?since=yesterday", tok[U_AUD], NULL, NULL), 422);
+	/* the CSV export: a header and one CRLF line per event (justifications
+	 * hold no line breaks here) */
+	char auth[200], *hdr = NULL;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok[U_AUD]);
+	const char *h[] = { auth, NULL };
+	long long before = sql_ll("SELECT max(id) FROM event WHERE org_id = 1%s", "");
+	char csvpath[96];
+	snprintf(csvpath, sizeof(csvpath), "/api/v1/events?format=csv&limit=10000&until=2999-01-01");
+	assert_int_equal(th_http_h(&D, "GET", csvpath, h, NULL, &out, &hdr), 200);
+	assert_non_null(strcasestr(hdr, "Content-Type: text/csv"));
+	free(hdr);
+	assert_true(strncmp(out, "id,seq,created_at,type,", 23) == 0);
+	long long lines = 0, upto = 0;
+	for (char *p = strstr(out, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+		lines++;
+	char *last = sqlf("SELECT count(*) FROM event WHERE org_id = 1 AND id <= %lld", before);
+	upto = strtoll(last, NULL, 10);
+	free(last);
+	assert_true(lines - 1 >= upto);
+	assert_non_null(strstr(out, "\"approve\""));
+	free(out);
+	assert_int_equal(th_http_h(&D, "GET", "/api/v1/events?format=csv&limit=2", h, NULL, &out, &hdr), 200);
+	assert_non_null(strcasestr(hdr, "X-Next-Cursor: "));
+	free(hdr);
+	free(out);
+	assert_int_equal(th_http(&D, "GET", "/api/v1/events?format=xml", tok[U_AUD], NULL, NULL), 422);
 	/* ned belongs to no asset: sees no finding event */
 	assert_int_equal(th_http(&D, "GET", "/api/v1/events?type=accept", tok[U_NED], NULL, &out), 200);
 	r = jparse(out);
