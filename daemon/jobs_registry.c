@@ -10,6 +10,7 @@
 #include "common/rc.h"
 #include "import.h"
 #include "scoring.h"
+#include "wf_tasks.h"
 #include "worker.h"
 
 static void note(const char *path, const char *what, const struct job *j)
@@ -51,5 +52,6 @@ const struct job_kind job_kinds[] = {
 	{ "score.asset", job_score_asset },
 	{ "score.feeds", job_score_feeds },
 	{ "score.all", job_score_all },
+	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
 	{ NULL, NULL },
 };
