@@ -256,7 +256,7 @@ static const char *const apply_sql[] = {
 	"CREATE TEMP TABLE s ON COMMIT DROP AS SELECT DISTINCT ON (fingerprint) * FROM stage ORDER BY fingerprint, ord",
 	/* temporary tables have no statistics: without them the planner takes
 	 * 100,000 staged rows for a handful and joins them in nested loops */
-	"ANALYZE s",
+	"ANALYZE s (fingerprint)",
 	/* new findings */
 	"WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, rule_id, primary_id, vuln_ids, title,"
 	" description, tool_severity, severity, tool_cvss, pkg_name, purl, version, fixed_version, file, start_line,"
@@ -276,7 +276,7 @@ static const char *const apply_sql[] = {
 	" version = s.version, fixed_version = s.fixed_version, file = s.file, start_line = s.start_line,"
 	" end_line = s.end_line, snippet = s.snippet, tool_severity = s.tool_severity, tool_cvss = s.tool_cvss,"
 	" vex_state = s.vex_state, vex_justification = s.vex_justification"
-	" FROM s WHERE f.asset_id = $2 AND f.fingerprint = s.fingerprint",
+	" FROM s WHERE f.asset_id = $2 AND f.fingerprint = s.fingerprint AND f.last_scan_id IS DISTINCT FROM $3",
 	/* this scope reports them */
 	"INSERT INTO finding_source (org_id, finding_id, scope_id, tool_name, present, last_seen, last_scan_id)"
 	" SELECT $1, f.id, $4, s.tool_name, true, now(), $3 FROM s JOIN finding f ON f.asset_id = $2"
