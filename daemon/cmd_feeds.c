@@ -264,12 +264,12 @@ static int do_sync(int argc, char **argv)
 	/* the findings whose CVEs changed get their new scores now, each change
 	 * an audit event naming the feed record */
 	struct scoring_stats st;
-	int rc = scoring_run(db, SCORING_FEEDS, 0, "feed update", &st);
+	int rc = scoring_run(db, SCORING_FEEDS, 0, "feed update", 0, &st);
 	if (rc) {
 		fprintf(stderr, "flawfix: rescoring failed: %s\n", db_last_error(db));
 		failed++;
 	} else {
-		printf("rescored %lld findings: %lld scores changed\n", st.scanned, st.events);
+		printf("rescored %lld findings: %lld scores changed\n", st.visited, st.events);
 	}
 	db_close(db);
 	return failed ? 1 : 0;
@@ -327,13 +327,13 @@ static int do_rescore(int argc, char **argv)
 	}
 	int64_t t0 = ff_mono_us();
 	struct scoring_stats st;
-	int rc = scoring_run(db, scope, arg, "rescoring by hand", &st);
+	int rc = scoring_run(db, scope, arg, "rescoring by hand", cli_flag(argc, argv, "force"), &st);
 	double secs = (double)(ff_mono_us() - t0) / 1e6;
 	if (rc)
 		fprintf(stderr, "flawfix: rescoring failed: %s\n", db_last_error(db));
 	else
-		printf("rescored %lld findings in %.2f s (%.0f/s): %lld written, %lld scores changed\n", st.scanned, secs,
-		       secs > 0 ? (double)st.scanned / secs : 0.0, st.written, st.events);
+		printf("rescored %lld findings in %.2f s (%.0f/s): %lld with changed inputs, %lld written, %lld scores changed\n",
+		       st.visited, secs, secs > 0 ? (double)st.visited / secs : 0.0, st.scanned, st.written, st.events);
 	db_close(db);
 	return rc ? 1 : 0;
 }
@@ -348,9 +348,10 @@ int cmd_feeds(int argc, char **argv)
 		     "or a local file (NVD: a saved API page, a record or a fkie-cad tree directory).\n"
 		     "An interrupted NVD sync resumes where it stopped. status shows per source the\n"
 		     "last successful sync, the record count and the last error.\n"
-		     "       flawfix feeds rescore [--all | --asset SLUG]\n"
+		     "       flawfix feeds rescore [--all | --asset SLUG] [--force]\n"
 		     "rescore runs the scoring pipeline by hand: the findings of CVEs that changed\n"
-		     "since the last run, of one asset, or all of them.");
+		     "since the last run, of one asset, or all of them; only findings whose scoring\n"
+		     "inputs changed are recomputed unless --force.");
 		return argc < 2 ? 2 : 0;
 	}
 	int rc = cmd_setup(argc, argv);

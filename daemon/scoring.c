@@ -100,19 +100,57 @@ static json_t *score_row(PGresult *r, int i, const char *reason)
 		return NULL;
 	}
 	const char *why = col(r, i, SC_FEED_REASON) ? col(r, i, SC_FEED_REASON) : reason;
-	json_t *o = json_pack("{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:s?, s:s?, s:s?, s:s}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:s?, s:s?, s:s?, s:s, s:s}",
 			      "id", (json_int_t)strtoll(col(r, i, SC_ID), NULL, 10),
 			      "org_id", (json_int_t)strtoll(col(r, i, SC_ORG), NULL, 10),
 			      "asset_id", (json_int_t)strtoll(col(r, i, SC_ASSET), NULL, 10), "score10", res.score10,
 			      "severity", sev, "version", ver, "composed", res.composed_vector, "base_vector",
 			      in.base_vector, "base_source", src, "explanation", lines, "event", event, "old_vector", old_vec,
-			      "old_severity", old_sev, "base_date", in.base_date, "reason", why ? why : "rescoring");
+			      "old_severity", old_sev, "base_date", in.base_date, "reason", why ? why : "rescoring",
+			      "inputs", col(r, i, SC_INPUTS));
 	if (old10 >= 0)
 		json_object_set_new(o, "old_score10", json_integer(old10));
 	return o;
 }
 
-int scoring_run(struct db *db, enum scoring_scope scope, long long arg, const char *reason, struct scoring_stats *st)
+/* one window of findings: changed scores written, unchanged ones get
+ * their inputs digest recorded so the next pass skips them */
+static int score_window(struct db *db, PGresult *r, const char *reason, struct scoring_stats *st)
+{
+	json_t *changes = json_array(), *marks = json_array();
+	int rc = FF_OK;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, SC_INPUTS), "#last") == 0)
+			continue;
+		st->scanned++;
+		json_t *c = score_row(r, i, reason);
+		if (c) {
+			if (json_is_true(json_object_get(c, "event")))
+				st->events++;
+			json_array_append_new(changes, c);
+		} else {
+			json_array_append_new(marks, json_pack("{s:s, s:s}", "id", PQgetvalue(r, i, SC_ID), "inputs",
+							       PQgetvalue(r, i, SC_INPUTS)));
+		}
+	}
+	if (json_array_size(changes)) {
+		char *rows = json_dumps(changes, JSON_COMPACT);
+		rc = scoring_apply(db, rows);
+		free(rows);
+		st->written += (long long)json_array_size(changes);
+	}
+	if (!rc && json_array_size(marks)) {
+		char *rows = json_dumps(marks, JSON_COMPACT);
+		rc = scoring_mark_inputs(db, rows);
+		free(rows);
+	}
+	json_decref(changes);
+	json_decref(marks);
+	return rc;
+}
+
+int scoring_run(struct db *db, enum scoring_scope scope, long long arg, const char *reason, int force,
+		struct scoring_stats *st)
 {
 	long long from = 0, to = 0, after = 0;
 	memset(st, 0, sizeof(*st));
@@ -120,32 +158,15 @@ int scoring_run(struct db *db, enum scoring_scope scope, long long arg, const ch
 	if (scope == SCORING_FEEDS && (rc = scoring_feed_mark(db, &from, &to)))
 		return rc;
 	for (;;) {
-		PGresult *r = scoring_load(db, scope, arg, from, to, after, SCORING_BATCH);
+		long long last = 0;
+		PGresult *r = scoring_load(db, scope, arg, from, to, after, SCORING_BATCH, force, &last, &st->visited);
 		if (!r)
 			return db_last_rc(db);
-		int n = PQntuples(r);
-		json_t *changes = json_array();
-		for (int i = 0; i < n; i++) {
-			json_t *c = score_row(r, i, reason);
-			if (c) {
-				if (json_is_true(json_object_get(c, "event")))
-					st->events++;
-				json_array_append_new(changes, c);
-			}
-		}
-		st->scanned += n;
-		if (n)
-			after = strtoll(PQgetvalue(r, n - 1, SC_ID), NULL, 10);
+		rc = score_window(db, r, reason, st);
 		PQclear(r);
-		if (json_array_size(changes)) {
-			char *rows = json_dumps(changes, JSON_COMPACT);
-			rc = scoring_apply(db, rows);
-			free(rows);
-			st->written += (long long)json_array_size(changes);
-		}
-		json_decref(changes);
-		if (rc || n < SCORING_BATCH)
+		if (rc || last == 0)
 			break;
+		after = last;
 	}
 	if (!rc && scope == SCORING_FEEDS)
 		rc = scoring_feed_done(db, to);
@@ -168,7 +189,7 @@ int job_score_asset(struct db *db, const struct job *j, char *err, size_t errlen
 	long long asset = (long long)json_integer_value(json_object_get(p, "asset_id"));
 	const char *reason = json_string_value(json_object_get(p, "reason"));
 	struct scoring_stats st;
-	int rc = scoring_run(db, SCORING_ASSET, asset, reason ? reason : "asset rescoring", &st);
+	int rc = scoring_run(db, SCORING_ASSET, asset, reason ? reason : "asset rescoring", 0, &st);
 	if (!rc)
 		rc = risk_snapshot_write(db, asset);
 	json_decref(p);
@@ -179,7 +200,7 @@ int job_score_feeds(struct db *db, const struct job *j, char *err, size_t errlen
 {
 	(void)j;
 	struct scoring_stats st;
-	int rc = scoring_run(db, SCORING_FEEDS, 0, "feed update", &st);
+	int rc = scoring_run(db, SCORING_FEEDS, 0, "feed update", 0, &st);
 	return finish(rc, "feed rescoring", &st, err, errlen, db);
 }
 
@@ -187,7 +208,7 @@ int job_score_all(struct db *db, const struct job *j, char *err, size_t errlen)
 {
 	(void)j;
 	struct scoring_stats st;
-	int rc = scoring_run(db, SCORING_ALL, 0, "daily rescoring", &st);
+	int rc = scoring_run(db, SCORING_ALL, 0, "daily rescoring", 0, &st);
 	if (!rc)
 		rc = risk_snapshot_write(db, 0);
 	return finish(rc, "daily rescoring", &st, err, errlen, db);

@@ -13,15 +13,18 @@
 #include "db/q_scoring.h"
 
 struct scoring_stats {
-	long long scanned;   /* findings looked at */
+	long long visited;   /* findings of the scope looked at */
+	long long scanned;   /* findings whose inputs changed (or all, forced) */
 	long long written;   /* rows written (score or its explanation changed) */
 	long long events;    /* score, severity or vector changed */
 };
 
-/* scoring_run scores every finding of the scope (arg: asset or finding id);
+/* scoring_run scores the findings of the scope (arg: asset or finding id)
+ * whose inputs changed since they were scored (every one with force);
  * reason goes into the events (for SCORING_FEEDS each event names the feed
  * records instead). FF_OK or the database error. */
-int scoring_run(struct db *db, enum scoring_scope scope, long long arg, const char *reason, struct scoring_stats *st);
+int scoring_run(struct db *db, enum scoring_scope scope, long long arg, const char *reason, int force,
+		struct scoring_stats *st);
 
 /* job kinds: score.asset {"asset_id", "reason"}, score.feeds {},
  * score.all {} (also writes today's risk snapshots) */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/rc.h"
 
@@ -20,8 +21,12 @@ int scoring_feed_mark(struct db *db, long long *from, long long *to)
 	return FF_OK;
 }
 
+/* bump when the arithmetic of workflow/risk.c changes: every finding is
+ * then rescored once */
+#define SCORING_VERSION "risk-1"
+
 PGresult *scoring_load(struct db *db, enum scoring_scope scope, long long arg, long long from_mark,
-		       long long to_mark, long long after, int limit)
+		       long long to_mark, long long after, int limit, int force, long long *last_id, long long *seen)
 {
 	char sc[24], a[24], fm[24], tm[24], af[24], lim[16];
 	LL(sc, scope);
@@ -30,32 +35,65 @@ PGresult *scoring_load(struct db *db, enum scoring_scope scope, long long arg, l
 	LL(tm, to_mark);
 	LL(af, after);
 	LL(lim, limit);
-	const char *p[] = { sc, a, fm, tm, af, lim };
-	/* the best vector the scanner carried: 4.0 > 3.1 > 3.0 */
-	return db_exec(db,
-		"SELECT f.id, f.org_id, f.asset_id, f.primary_id, c.base_vector, c.base_version,"
-		" CASE WHEN c.base_vector IS NULL THEN NULL ELSE coalesce(c.base_source, 'nvd') ||"
-		"   CASE WHEN c.base_type IS NULL THEN '' ELSE ' (' || c.base_type || ')' END END,"
-		" to_char(coalesce(c.last_modified, c.published), 'YYYY-MM-DD'),"
-		" (SELECT t->>'vector' FROM jsonb_array_elements(f.tool_cvss) t"
-		"   WHERE t->>'vector' LIKE 'CVSS:4.0/%' OR t->>'vector' LIKE 'CVSS:3._/%'"
-		"   ORDER BY t->>'vector' DESC LIMIT 1),"
-		" k.cve_id IS NOT NULL, to_char(k.date_added, 'YYYY-MM-DD'),"
-		" (SELECT string_agg(DISTINCT e.exploit_id::text, ',') FROM exploit e WHERE e.cve_id = f.primary_id),"
-		" a.confidentiality_requirement, a.integrity_requirement, a.availability_requirement,"
-		" a.internet_exposed, a.keep_network_av, f.override_vector, f.override_justification,"
-		" f.composed_vector, f.score10, f.severity, f.score_version, f.base_vector, f.base_source,"
-		" f.tool_severity, coalesce(c.rejected, false), k.cve_id, f.explanation::text,"
-		" CASE WHEN $1::int = 1 THEN (SELECT string_agg(DISTINCT x.source || ': ' || x.reason, '; ')"
-		"  FROM feed_change x WHERE x.cve_id = f.primary_id AND x.id > $3::bigint AND x.id <= $4::bigint) END"
-		" FROM finding f JOIN asset a ON a.id = f.asset_id"
-		" LEFT JOIN cve c ON c.id = f.primary_id LEFT JOIN kev k ON k.cve_id = f.primary_id"
-		" WHERE f.id > $5::bigint AND f.primary_id IS NOT NULL AND CASE $1::int"
+	const char *p[] = { sc, a, fm, tm, af, lim, force ? "t" : "f" };
+	/* a window of findings by id; of those, the ones whose inputs digest
+	 * differs from the stored one come back with their inputs */
+	PGresult *r = db_exec(db,
+		"WITH win AS (SELECT f.id FROM finding f WHERE f.id > $5::bigint AND f.primary_id IS NOT NULL AND CASE $1::int"
 		"  WHEN 0 THEN f.asset_id = $2::bigint"
 		"  WHEN 1 THEN f.primary_id IN (SELECT cve_id FROM feed_change WHERE id > $3::bigint AND id <= $4::bigint)"
 		"  WHEN 3 THEN f.id = $2::bigint"
-		"  ELSE true END"
-		" ORDER BY f.id LIMIT $6::int", 6, p);
+		"  ELSE true END ORDER BY f.id LIMIT $6::int),"
+		" x AS (SELECT f.id, f.org_id, f.asset_id, f.primary_id, c.base_vector, c.base_version,"
+		"  CASE WHEN c.base_vector IS NULL THEN NULL ELSE coalesce(c.base_source, 'nvd') ||"
+		"   CASE WHEN c.base_type IS NULL THEN '' ELSE ' (' || c.base_type || ')' END END AS nvd_source,"
+		"  to_char(coalesce(c.last_modified, c.published), 'YYYY-MM-DD') AS nvd_date,"
+		/* the best vector the scanner carried: 4.0 > 3.1 > 3.0 */
+		"  (SELECT t->>'vector' FROM jsonb_array_elements(f.tool_cvss) t"
+		"    WHERE t->>'vector' LIKE 'CVSS:4.0/%' OR t->>'vector' LIKE 'CVSS:3._/%'"
+		"    ORDER BY t->>'vector' DESC LIMIT 1) AS tool_vector,"
+		"  k.cve_id IS NOT NULL AS in_kev, to_char(k.date_added, 'YYYY-MM-DD') AS kev_date,"
+		"  (SELECT string_agg(DISTINCT e.exploit_id::text, ',') FROM exploit e WHERE e.cve_id = f.primary_id) AS exploits,"
+		"  a.confidentiality_requirement, a.integrity_requirement, a.availability_requirement,"
+		"  a.internet_exposed, a.keep_network_av, f.override_vector, f.override_justification,"
+		"  f.composed_vector, f.score10, f.severity, f.score_version, f.base_vector AS old_base, f.base_source,"
+		"  f.tool_severity, coalesce(c.rejected, false) AS rejected, k.cve_id AS kev_id, f.explanation::text AS expl,"
+		"  CASE WHEN $1::int = 1 THEN (SELECT string_agg(DISTINCT fc.source || ': ' || fc.reason, '; ')"
+		"   FROM feed_change fc WHERE fc.cve_id = f.primary_id AND fc.id > $3::bigint AND fc.id <= $4::bigint) END AS why,"
+		"  f.score_inputs"
+		"  FROM win JOIN finding f ON f.id = win.id JOIN asset a ON a.id = f.asset_id"
+		"  LEFT JOIN cve c ON c.id = f.primary_id LEFT JOIN kev k ON k.cve_id = f.primary_id),"
+		" y AS (SELECT x.*, md5(concat_ws('|', '" SCORING_VERSION "', base_vector, nvd_source, nvd_date, tool_vector,"
+		"  kev_date, exploits, confidentiality_requirement, integrity_requirement, availability_requirement,"
+		"  internet_exposed, keep_network_av, override_vector, override_justification)) AS inputs FROM x)"
+		" SELECT id, org_id, asset_id, primary_id, base_vector, base_version, nvd_source, nvd_date, tool_vector,"
+		"  in_kev, kev_date, exploits, confidentiality_requirement, integrity_requirement, availability_requirement,"
+		"  internet_exposed, keep_network_av, override_vector, override_justification, composed_vector, score10,"
+		"  severity, score_version, old_base, base_source, tool_severity, rejected, kev_id, expl, why, inputs"
+		" FROM y WHERE $7::bool OR score_inputs IS DISTINCT FROM inputs"
+		" UNION ALL SELECT max(id), count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+		"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '#last' FROM win"
+		" ORDER BY 1", 7, p);
+	*last_id = 0;
+	if (!r)
+		return NULL;
+	/* the last row carries the window's end (inputs '#last'); drop it */
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(PQgetvalue(r, i, SC_INPUTS), "#last") == 0 && !PQgetisnull(r, i, SC_ID)) {
+			*last_id = strtoll(PQgetvalue(r, i, SC_ID), NULL, 10);
+			*seen += strtoll(PQgetvalue(r, i, SC_ORG), NULL, 10);
+		}
+	}
+	return r;
+}
+
+int scoring_mark_inputs(struct db *db, const char *rows_json)
+{
+	const char *p[] = { rows_json };
+	return db_cmd(db,
+		"UPDATE finding f SET score_inputs = x.inputs FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, inputs text)"
+		" WHERE f.id = x.id", 1, p);
 }
 
 int scoring_apply(struct db *db, const char *rows_json)
@@ -67,9 +105,9 @@ int scoring_apply(struct db *db, const char *rows_json)
 	if ((rc = db_cmd(db,
 		"UPDATE finding f SET score10 = x.score10, severity = x.severity, score_version = x.version,"
 		" composed_vector = x.composed, base_vector = x.base_vector, base_source = x.base_source,"
-		" base_date = x.base_date, explanation = x.explanation, updated_at = now()"
+		" base_date = x.base_date, explanation = x.explanation, score_inputs = x.inputs, updated_at = now()"
 		" FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, score10 int, severity text, version text,"
-		"  composed text, base_vector text, base_source text, base_date text, explanation jsonb)"
+		"  composed text, base_vector text, base_source text, base_date text, explanation jsonb, inputs text)"
 		" WHERE f.id = x.id", 1, p)))
 		goto fail;
 	if ((rc = db_cmd(db,
