@@ -315,6 +315,43 @@ int conn_events_since(struct conn *c, const char *id, long long after, conn_even
 	return c->ops->events_since(c, id, after, cb, ud);
 }
 
+int conn_check(struct conn *c)
+{
+	char id[128], name[128];
+	int rc = conn_whoami(c, id, sizeof(id), name, sizeof(name));
+	if (rc == FF_EUNAUTH) {
+		conn_set_error(c, "credentials refused by %s (%s)", c->base_url, c->last_error);
+		return rc;
+	}
+	if (rc != FF_OK)
+		return rc;
+	NOTSUP(c, project_check);
+	rc = c->ops->project_check(c);
+	if (rc == FF_ENOTFOUND || rc == FF_EFORBIDDEN)
+		conn_set_error(c, "project %s not found or not visible to %s", c->project, name);
+	return rc;
+}
+
+int conn_user_find(struct conn *c, const char *who, char *id, size_t idlen)
+{
+	NOTSUP(c, user_find);
+	if (!who || !*who) {
+		conn_set_error(c, "no user to look for");
+		return FF_EINVAL;
+	}
+	return c->ops->user_find(c, who, id, idlen);
+}
+
+int conn_hook_register(struct conn *c, const char *url)
+{
+	NOTSUP(c, hook_register);
+	if (!c->webhook_secret || !*c->webhook_secret) {
+		conn_set_error(c, "no webhook secret configured");
+		return FF_EINVAL;
+	}
+	return c->ops->hook_register(c, url);
+}
+
 void conn_event_free(struct conn_event *ev)
 {
 	if (!ev)
@@ -458,9 +495,9 @@ int conn_call(struct conn *c, const char *method, const char *path, const json_t
 				  .basic_password = c->basic ? c->token : NULL };
 	int rc = hc_perform(&req, &r->raw);
 	r->status = r->raw.status;
-	if (r->raw.body_len)
+	if (r->raw.body_len && rc != FF_ETOOBIG)
 		r->json = json_loadb(r->raw.body, r->raw.body_len, 0, NULL);
-	if (rc != FF_OK && r->status == 0) {
+	if (rc == FF_ETOOBIG || (rc != FF_OK && r->status == 0)) {
 		conn_set_error(c, "%s %s: %s", method, path, r->raw.error);
 	} else if (r->status < 200 || r->status > 299) {
 		error_from_body(c, r->status, r->json, r->raw.body);
@@ -555,4 +592,50 @@ int conn_hmac_check(const char *secret, const char *header, const struct conn_we
 void conn_marker(const char *key, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "flawfix-key: %s", key);
+}
+
+static int user_matches(const json_t *u, const char *who, const char *const *keys)
+{
+	for (size_t k = 0; keys[k]; k++)
+		if (strcasecmp(cj_str(u, keys[k]), who) == 0)
+			return 1;
+	return 0;
+}
+
+int conn_pick_user(struct conn *c, const json_t *users, const char *who, const char *id_key,
+		   const char *const *match_keys, char *id, size_t idlen)
+{
+	const json_t *pick = NULL;
+	int n = 0;
+	size_t i;
+	json_t *u;
+	if (json_array_size(users) == 1)
+		pick = json_array_get(users, 0);
+	json_array_foreach(pick ? NULL : users, i, u) {
+		if (user_matches(u, who, match_keys)) {
+			pick = u;
+			n++;
+		}
+	}
+	if (!pick) {
+		conn_set_error(c, "no %s user matches %s", c->ops->name, who);
+		return FF_ENOTFOUND;
+	}
+	if (n > 1) {
+		conn_set_error(c, "%d %s users match %s", n, c->ops->name, who);
+		return FF_ECONFLICT;
+	}
+	if (!cj_id(pick, id_key, id, idlen)) {
+		conn_set_error(c, "%s user without %s", c->ops->name, id_key);
+		return FF_EPERM;
+	}
+	return FF_OK;
+}
+
+int conn_get_ok(struct conn *c, const char *path)
+{
+	struct conn_reply r;
+	int rc = conn_call(c, "GET", path, NULL, &r);
+	conn_reply_free(&r);
+	return rc;
 }

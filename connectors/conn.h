@@ -137,6 +137,9 @@ struct conn_ops {
 	int (*list_changed)(struct conn *c, const char *since, conn_issue_cb cb, void *ud);
 	int (*events_since)(struct conn *c, const char *id, long long after, conn_event_cb cb,
 			    void *ud);
+	int (*project_check)(struct conn *c);
+	int (*user_find)(struct conn *c, const char *who, char *id, size_t idlen);
+	int (*hook_register)(struct conn *c, const char *url);
 };
 
 /* conn_lookup returns the backend registered under name, or NULL. */
@@ -198,6 +201,21 @@ int conn_list_changed(struct conn *c, const char *since, conn_issue_cb cb, void 
 int conn_events_since(struct conn *c, const char *id, long long after, conn_event_cb cb, void *ud);
 
 void conn_event_free(struct conn_event *ev);
+
+/* conn_check is the "test connection" of a tracker instance: it asks who
+ * we are and whether the project is visible. FF_OK, or FF_EUNAUTH
+ * ("credentials refused"), FF_EFORBIDDEN, FF_ENOTFOUND ("project ... not
+ * found or not visible"), FF_ETEMP (unreachable); conn_last_error says
+ * exactly which. */
+int conn_check(struct conn *c);
+/* conn_user_find maps an e-mail address or user name to the tracker's user
+ * id (Jira accountId / DC name, GitLab user id, Redmine user id).
+ * FF_ENOTFOUND when nobody matches, FF_ECONFLICT when several do. */
+int conn_user_find(struct conn *c, const char *who, char *id, size_t idlen);
+/* conn_hook_register asks the tracker to send its webhooks to url, signed
+ * with the instance's webhook_secret (Jira admin webhook, GitLab project
+ * hook with issue and note events, push events off). */
+int conn_hook_register(struct conn *c, const char *url);
 
 /* ---- echo suppression and replays (in memory; the daemon persists) ---- */
 

@@ -70,6 +70,15 @@ int conn_hmac_check(const char *secret, const char *header, const struct conn_we
 /* the marker line put into descriptions: "flawfix-key: <key>" */
 void conn_marker(const char *key, char *out, size_t outlen);
 
+/* conn_pick_user chooses from a tracker's user search result: the only
+ * entry, else the one whose match_keys (NULL-terminated member names)
+ * equal who case-insensitively. Copies its id_key into id. FF_ENOTFOUND,
+ * FF_ECONFLICT with last_error set. */
+int conn_pick_user(struct conn *c, const json_t *users, const char *who, const char *id_key,
+		   const char *const *match_keys, char *id, size_t idlen);
+/* conn_get_ok: GET path and report only the rc (project checks) */
+int conn_get_ok(struct conn *c, const char *path);
+
 extern const struct conn_ops conn_jira_ops;
 extern const struct conn_ops conn_gitlab_ops;
 extern const struct conn_ops conn_redmine_ops;

@@ -327,6 +327,45 @@ static int gl_parse(const struct conn *c, const struct conn_webhook_in *in, stru
 	return FF_OK;
 }
 
+static int gl_project_check(struct conn *c)
+{
+	char *path = xasprintf("/projects/%s", proj(c));
+	int rc = conn_get_ok(c, path);
+	free(path);
+	return rc;
+}
+
+/* e-mail addresses are searched (admins see them), names looked up */
+static int gl_user_find(struct conn *c, const char *who, char *id, size_t idlen)
+{
+	static const char *const keys[] = { "username", "email", "public_email", NULL };
+	struct conn_reply r;
+	char *q = hc_url_escape(who);
+	char *path = xasprintf("/users?%s=%s", strchr(who, '@') ? "search" : "username", q);
+	int rc = conn_call(c, "GET", path, NULL, &r);
+	if (rc == FF_OK)
+		rc = conn_pick_user(c, r.json, who, "id", keys, id, idlen);
+	conn_reply_free(&r);
+	free(path);
+	free(q);
+	return rc;
+}
+
+static int gl_hook_register(struct conn *c, const char *url)
+{
+	struct conn_reply r;
+	json_t *body = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b}", "url", url, "token",
+				 c->webhook_secret, "issues_events", 1, "confidential_issues_events", 1,
+				 "note_events", 1, "confidential_note_events", 1, "push_events", 0,
+				 "enable_ssl_verification", 1);
+	char *path = xasprintf("/projects/%s/hooks", proj(c));
+	int rc = conn_call(c, "POST", path, body, &r);
+	conn_reply_free(&r);
+	json_decref(body);
+	free(path);
+	return rc;
+}
+
 const struct conn_ops conn_gitlab_ops = {
 	.name = "gitlab",
 	.caps = CONN_CAP_WEBHOOK | CONN_CAP_POLL | CONN_CAP_ASSIGN | CONN_CAP_LABELS,
@@ -342,4 +381,7 @@ const struct conn_ops conn_gitlab_ops = {
 	.webhook_verify = gl_verify,
 	.webhook_parse = gl_parse,
 	.list_changed = gl_list_changed,
+	.project_check = gl_project_check,
+	.user_find = gl_user_find,
+	.hook_register = gl_hook_register,
 };

@@ -441,6 +441,51 @@ static int jira_parse(const struct conn *c, const struct conn_webhook_in *in, st
 	return FF_OK;
 }
 
+static int jira_project_check(struct conn *c)
+{
+	char *k = hc_url_escape(c->project);
+	char *path = xasprintf("/project/%s", k);
+	int rc = conn_get_ok(c, path);
+	free(path);
+	free(k);
+	return rc;
+}
+
+static int jira_user_find(struct conn *c, const char *who, char *id, size_t idlen)
+{
+	static const char *const keys_cloud[] = { "emailAddress", "accountId", NULL };
+	static const char *const keys_dc[] = { "name", "emailAddress", "key", NULL };
+	struct conn_reply r;
+	char *q = hc_url_escape(who);
+	char *path = xasprintf("/user/search?%s=%s", cloud(c) ? "query" : "username", q);
+	int rc = conn_call(c, "GET", path, NULL, &r);
+	if (rc == FF_OK)
+		rc = conn_pick_user(c, r.json, who, cloud(c) ? "accountId" : "name",
+				    cloud(c) ? keys_cloud : keys_dc, id, idlen);
+	conn_reply_free(&r);
+	free(path);
+	free(q);
+	return rc;
+}
+
+/* an admin webhook (REST registration needs a Jira administrator) */
+static int jira_hook_register(struct conn *c, const char *url)
+{
+	struct conn_reply r;
+	char *jql = xasprintf("project = \"%s\"", c->project);
+	json_t *body = json_pack("{s:s, s:s, s:[s,s,s], s:{s:s}, s:b, s:s}", "name", "flawfix",
+				 "url", url, "events", "jira:issue_updated", "jira:issue_deleted",
+				 "comment_created", "filters", "issue-related-events-section", jql,
+				 "excludeBody", 0, "secret", c->webhook_secret);
+	char *full = xasprintf("%s/rest/webhooks/1.0/webhook", c->base_url);
+	int rc = conn_call(c, "POST", full, body, &r);
+	conn_reply_free(&r);
+	json_decref(body);
+	free(full);
+	free(jql);
+	return rc;
+}
+
 const struct conn_ops conn_jira_ops = {
 	.name = "jira",
 	.caps = CONN_CAP_WEBHOOK | CONN_CAP_POLL | CONN_CAP_ASSIGN | CONN_CAP_LABELS |
@@ -457,4 +502,7 @@ const struct conn_ops conn_jira_ops = {
 	.webhook_verify = jira_verify,
 	.webhook_parse = jira_parse,
 	.list_changed = jira_list_changed,
+	.project_check = jira_project_check,
+	.user_find = jira_user_find,
+	.hook_register = jira_hook_register,
 };

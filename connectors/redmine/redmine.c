@@ -430,6 +430,33 @@ static int rm_parse(const struct conn *c, const struct conn_webhook_in *in, stru
 	return FF_OK;
 }
 
+static int rm_project_check(struct conn *c)
+{
+	char *p = hc_url_escape(c->project);
+	char *path = xasprintf("/projects/%s.json", p);
+	int rc = conn_get_ok(c, path);
+	free(path);
+	free(p);
+	return rc;
+}
+
+/* /users.json needs an administrator's key; name= matches login, names
+ * and mail */
+static int rm_user_find(struct conn *c, const char *who, char *id, size_t idlen)
+{
+	static const char *const keys[] = { "login", "mail", NULL };
+	struct conn_reply r;
+	char *q = hc_url_escape(who);
+	char *path = xasprintf("/users.json?name=%s", q);
+	int rc = conn_call(c, "GET", path, NULL, &r);
+	if (rc == FF_OK)
+		rc = conn_pick_user(c, json_object_get(r.json, "users"), who, "id", keys, id, idlen);
+	conn_reply_free(&r);
+	free(path);
+	free(q);
+	return rc;
+}
+
 const struct conn_ops conn_redmine_ops = {
 	.name = "redmine",
 	.caps = CONN_CAP_POLL | CONN_CAP_ASSIGN | CONN_CAP_WEBHOOK | CONN_CAP_SIGNED_HOOKS,
@@ -446,4 +473,6 @@ const struct conn_ops conn_redmine_ops = {
 	.webhook_parse = rm_parse,
 	.list_changed = rm_list_changed,
 	.events_since = rm_events_since,
+	.project_check = rm_project_check,
+	.user_find = rm_user_find,
 };

@@ -13,7 +13,7 @@ dsn=$(PG_FSYNC=off "$root/scripts/pg.sh" start "$out/pg" "$pgport")
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; "$root/scripts/pg.sh" stop "$out/pg"; }
 trap cleanup EXIT
 export FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn
-"$bin" migrate >/dev/null 2>&1
+"$bin" migrate >"$out/migrate.log" 2>&1 || { cat "$out/migrate.log" >&2; exit 1; }
 "$bin" user add bench --role admin >/dev/null 2>&1
 T=$("$bin" token create --user bench 2>/dev/null)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

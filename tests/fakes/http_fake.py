@@ -15,6 +15,9 @@ stdout once listening. Endpoints:
   /echo                     200 JSON {method, path, headers, body}
   /redirect                 302 to /ok
   /hits/<id>                200 with the number of hits of <id> so far
+Requests in proxy form (absolute URL in the request line) are served the
+same way and counted under /hits/proxied, so the server doubles as an HTTP
+forward proxy for the proxy test.
 """
 import argparse
 import email.utils
@@ -59,6 +62,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         u = urlparse(self.path)
+        if self.path.startswith("http://"):
+            # a forward-proxy request: answer as the origin would, and say so
+            hit("proxied")
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
         parts = [p for p in u.path.split("/") if p]
         data = self.body()

@@ -248,6 +248,22 @@ static void test_invalid_request(void **state)
 	hc_response_free(&r);
 }
 
+static void test_proxy(void **state)
+{
+	(void)state;
+	/* the origin does not exist: only the proxy can answer */
+	struct hc_request req = { .method = "GET", .url = "http://origin.invalid/ok", .proxy = fake.base };
+	struct hc_response r;
+	assert_int_equal(hc_perform(&req, &r), FF_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "hello");
+	hc_response_free(&r);
+	struct hc_request h = { .method = "GET", .url = url("/hits/proxied") };
+	assert_int_equal(hc_perform(&h, &r), FF_OK);
+	assert_string_equal(r.body, "1");
+	hc_response_free(&r);
+}
+
 static void test_retry_after_parse(void **state)
 {
 	(void)state;
@@ -339,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_headers_body_and_basic_auth_sent),
 		cmocka_unit_test(test_delete_without_body),
 		cmocka_unit_test(test_invalid_request),
+		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_retry_after_parse),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_describe_redacts),
