@@ -13,6 +13,7 @@
 #include "common/mem.h"
 #include "common/rc.h"
 #include "connectors/feeds/feeds.h"
+#include "db/jobs.h"
 #include "feeds_sync.h"
 
 struct sync {
@@ -246,20 +247,42 @@ int feeds_sync_source(struct db *db, enum feeds_src src, const char *from, int s
 	return rc;
 }
 
-int feeds_sync_daily(struct db *db)
+int feeds_task_daily(struct db *db)
 {
-	int due = 0, failed = 0;
+	int due = 0;
+	char key[48], day[11];
 	int rc = feeds_due(db, cfg_str("feeds_sync_time"), &due);
 	if (rc || !due)
 		return rc;
+	ff_days_to_date(ff_now_ms() / 86400000, day);
+	snprintf(key, sizeof(key), "feeds-sync-%s", day);
+	return job_enqueue(db, 1, "feeds.sync", "{}", key, 0, 0, NULL);
+}
+
+int job_feeds_sync(struct db *db, const struct job *j, char *err, size_t errlen)
+{
+	int failed = 0;
+	char key[48], day[11];
+	(void)j;
+	err[0] = '\0';
 	for (int i = 0; i < FEEDS_NSRC; i++) {
 		struct feeds_sync_stats st;
 		if (feeds_sync_source(db, (enum feeds_src)i, NULL, 0, &st) != FF_OK) {
-			failed++;
+			if (!failed++)
+				snprintf(err, errlen, "%s: %s", feeds_src_name((enum feeds_src)i), st.error);
 			continue;
 		}
 		log_info("feeds", "synced source=%s read=%lld written=%lld changed=%lld seconds=%.1f",
 			 feeds_src_name((enum feeds_src)i), st.read, st.written, st.changed, st.seconds);
 	}
-	return failed ? FF_ETEMP : FF_OK;
+	/* whatever synced is in force: the findings of changed CVEs are
+	 * rescored by the score.feeds job (daemon/scoring.c) */
+	ff_days_to_date(ff_now_ms() / 86400000, day);
+	snprintf(key, sizeof(key), "score-feeds-%s-%lld", day, j ? j->id : 0LL);
+	int rc = job_enqueue(db, 1, "score.feeds", "{}", key, 0, 0, NULL);
+	if (rc && !failed)
+		snprintf(err, errlen, "could not enqueue score.feeds: %s", ff_rc_str(rc));
+	/* a failed source is retried with the job's backoff; an interrupted NVD
+	 * sync continues from its cursor */
+	return failed ? FF_ETEMP : rc;
 }

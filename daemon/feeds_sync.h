@@ -21,11 +21,18 @@ struct feeds_sync_stats {
 int feeds_sync_source(struct db *db, enum feeds_src src, const char *from, int show_progress,
 		      struct feeds_sync_stats *st);
 
-/* feeds_sync_daily is the scheduler's task: when feeds_due() says so for
- * cfg feeds_sync_time, syncs every source from its configured location
- * (each failure is logged and kept in feed_state). Meant for the
- * scheduler singleton or a job, not for a request thread: an NVD sync can
- * take minutes. Returns FF_OK when nothing was due or every source synced. */
-int feeds_sync_daily(struct db *db);
+/* Daily sync in serve (not wired yet: add { "feeds.daily", 60,
+ * feeds_task_daily } to sched_tasks[] in daemon/scheduler.c and
+ * { "feeds.sync", job_feeds_sync } to job_kinds[] in jobs_registry.c).
+ * feeds_task_daily, run by the scheduler singleton, enqueues one feeds.sync
+ * job per day once cfg feeds_sync_time (UTC) has passed and some source was
+ * not attempted since. job_feeds_sync syncs every source from its
+ * configured location (a slow NVD sync runs in a worker, not in the
+ * scheduler thread), then enqueues score.feeds, which rescores the
+ * findings of the CVEs logged in feed_change. A failed source makes the job
+ * fail temporarily (retried with backoff; NVD resumes from its cursor). */
+struct job;
+int feeds_task_daily(struct db *db);
+int job_feeds_sync(struct db *db, const struct job *j, char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,8 @@
 #include "connectors/feeds/feeds.h"
 #include "connectors/http_client.h"
 #include "db/db.h"
+#include "common/cfg.h"
+#include "daemon/feeds_sync.h"
 #include "db/q_feeds.h"
 #include "tests/fakes/fakeproc.h"
 #include "tests/harness/th.h"
@@ -278,6 +280,38 @@ static void test_due(void **state)
 	db_close(db);
 }
 
+/* the daily job: every source from its configured location, then the
+ * rescoring job is queued */
+static void test_daily_job(void **state)
+{
+	(void)state;
+	char err[512];
+	assert_int_equal(cfg_load(NULL, err, sizeof(err)), 0);
+	assert_int_equal(cfg_set("feeds_sync_time", "00:00", err, sizeof(err)), 0);
+	assert_int_equal(cfg_set("kev_url", KEV, err, sizeof(err)), 0);
+	assert_int_equal(cfg_set("epss_url", EPSS, err, sizeof(err)), 0);
+	assert_int_equal(cfg_set("exploitdb_url", XDB, err, sizeof(err)), 0);
+	assert_int_equal(cfg_set("nvd_url", FKIE, err, sizeof(err)), 0);
+	struct db *db = db_open(DSN, err, sizeof(err));
+	assert_non_null(db);
+	assert_true(th_sql_ok(DSN, "UPDATE feed_state SET last_attempt = now() - interval '2 days'"));
+	assert_int_equal(feeds_task_daily(db), 0);
+	assert_int_equal(feeds_task_daily(db), 0); /* once a day */
+	assert_int_equal(sqll("SELECT count(*) FROM job WHERE kind = 'feeds.sync'"), 1);
+	long long before = sqll("SELECT count(*) FROM job WHERE kind = 'score.feeds'");
+	assert_int_equal(job_feeds_sync(db, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sqll("SELECT count(*) FROM job WHERE kind = 'score.feeds'"), before + 1);
+	assert_int_equal(sqll("SELECT count(*) FROM feed_state WHERE last_success > now() - interval '1 minute' "
+			      "AND last_error IS NULL"), 4);
+	assert_int_equal(sqll("SELECT count(*) FROM cve WHERE id IN ('CVE-2025-0108', 'CVE-2019-7238')"), 2);
+	/* a broken source fails the job (retried later), the others still sync */
+	assert_int_equal(cfg_set("epss_url", FX "epss/anchore-vunnel/missing-date.csv", err, sizeof(err)), 0);
+	assert_int_equal(job_feeds_sync(db, NULL, err, sizeof(err)), -2 /* FF_ETEMP */);
+	assert_non_null(strstr(err, "epss: "));
+	assert_int_equal(sqll("SELECT count(*) FROM epss"), 147);
+	db_close(db);
+}
+
 /* ---- NVD through the fake API ---- */
 
 static struct fakeproc fake;
@@ -310,7 +344,11 @@ static void test_nvd_fake_full(void **state)
 	long long before = sqll("SELECT count(*) FROM cve");
 	assert_int_equal(sync_from("nvd", url, env, &err), 0);
 	free(err);
-	assert_int_equal(sqll("SELECT count(*) FROM cve") - before, 7 + 38 + 30);
+	/* 7 records, a 38-record page and 30 generated: all read, all there
+	 * (the 7 may already be present from the daily job's local sync) */
+	assert_int_equal(sqll("SELECT last_read FROM feed_state WHERE source = 'nvd'"), 7 + 38 + 30);
+	assert_true(sqll("SELECT count(*) FROM cve") - before >= 38 + 30);
+	assert_int_equal(sqll("SELECT count(*) FROM cve WHERE id LIKE 'CVE-2030-%'"), 30);
 	/* field checks against the record files */
 	json_t *r = json_load_file(FKIE "/CVE-2025-0108.json", 0, NULL);
 	json_t *m = json_array_get(json_object_get(json_object_get(r, "metrics"), "cvssMetricV40"), 0);
@@ -418,6 +456,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_input_keeps_previous, stop_fake),
 		cmocka_unit_test_teardown(test_changed_cves, stop_fake),
 		cmocka_unit_test_teardown(test_due, stop_fake),
+		cmocka_unit_test_teardown(test_daily_job, stop_fake),
 		cmocka_unit_test_teardown(test_nvd_fake_full, stop_fake),
 		cmocka_unit_test_teardown(test_nvd_resume_after_kill, stop_fake),
 	};
