@@ -21,9 +21,9 @@ struct feeds_sync_stats {
 int feeds_sync_source(struct db *db, enum feeds_src src, const char *from, int show_progress,
 		      struct feeds_sync_stats *st);
 
-/* Daily sync in serve (not wired yet: add { "feeds.daily", 60,
- * feeds_task_daily } to sched_tasks[] in daemon/scheduler.c and
- * { "feeds.sync", job_feeds_sync } to job_kinds[] in jobs_registry.c).
+/* Daily sync in serve (the scheduler task "feeds.daily" and the job kind
+ * "feeds.sync").
+ *
  * feeds_task_daily, run by the scheduler singleton, enqueues one feeds.sync
  * job per day once cfg feeds_sync_time (UTC) has passed and some source was
  * not attempted since. job_feeds_sync syncs every source from its

@@ -8,6 +8,7 @@
 
 #include "common/fftime.h"
 #include "common/rc.h"
+#include "feeds_sync.h"
 #include "import.h"
 #include "scoring.h"
 #include "wf_tasks.h"
@@ -52,6 +53,7 @@ const struct job_kind job_kinds[] = {
 	{ "score.asset", job_score_asset },
 	{ "score.feeds", job_score_feeds },
 	{ "score.all", job_score_all },
+	{ "feeds.sync", job_feeds_sync },
 	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
 	{ NULL, NULL },
 };

@@ -11,6 +11,7 @@
 #include "common/rc.h"
 #include "db/db.h"
 #include "db/jobs.h"
+#include "feeds_sync.h"
 #include "wf_tasks.h"
 
 #define SCHED_LOCK_KEY "7716150002"
@@ -39,6 +40,7 @@ static int task_daily_scoring(struct db *db)
 const struct sched_task sched_tasks[] = {
 	{ "job.cleanup", 3600, task_job_cleanup },
 	{ "score.daily", 3600, task_daily_scoring },
+	{ "feeds.daily", 60, feeds_task_daily },
 	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
 	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
 	{ NULL, 0, NULL },
