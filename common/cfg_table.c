@@ -85,7 +85,7 @@ const struct cfg_def cfg_table[] = {
 	{ "exploitdb_url", CFG_STR, "https://gitlab.com/exploit-database/exploitdb/-/raw/main/files_exploits.csv", 0, 0,
 	  NULL, 0, "ExploitDB files_exploits.csv, URL or local path" },
 	{ "feeds_sync_time", CFG_STR, "03:00", 0, 0, NULL, 0,
-	  "daily time (HH:MM, UTC) at which serve's scheduler syncs the feeds" },
+	  "daily time (HH:MM, UTC) at which serve's scheduler syncs the feeds; empty = no daily sync" },
 	{ "nvd_rate_requests", CFG_INT, "0", 0, 1000, NULL, 0,
 	  "NVD requests per rate window; 0 = the published limit (5, or 50 with a key)" },
 	{ "nvd_rate_window_seconds", CFG_INT, "30", 1, 3600, NULL, 0,

@@ -251,6 +251,8 @@ int feeds_task_daily(struct db *db)
 {
 	int due = 0;
 	char key[48], day[11];
+	if (!*cfg_str("feeds_sync_time"))
+		return FF_OK; /* daily sync switched off */
 	int rc = feeds_due(db, cfg_str("feeds_sync_time"), &due);
 	if (rc || !due)
 		return rc;

@@ -270,6 +270,8 @@ int th_daemon_start(struct th_daemon *d, const char *dsn, const char *const *env
 		setenv("FLAWFIX_SECRET_KEY_FILE", key, 1);
 		setenv("FLAWFIX_MAIL_MAILDIR", mail, 1);
 		setenv("FLAWFIX_PUBLIC_URL", d->url, 1);
+		/* no daily sync from the internet in tests (tests sync from files) */
+		setenv("FLAWFIX_FEEDS_SYNC_TIME", "", 1);
 		for (const char *const *e = env; e && *e; e++)
 			putenv(xstrdup(*e));
 		execl(FF_BINARY, FF_BINARY, "serve", (char *)NULL);
