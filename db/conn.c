@@ -11,9 +11,13 @@
 #include "common/mem.h"
 #include "common/rc.h"
 
+#define DB_PREPARED_MAX 32
+
 struct db {
 	struct db *next_thread; /* registry of db_thread() connections */
 	PGconn *pg;
+	const char *prepared[DB_PREPARED_MAX]; /* SQL texts (static) prepared as "ffp<i>" */
+	int nprepared;
 	int last_rc;
 	char last_error[512];
 	char sqlstate[6];
@@ -97,6 +101,7 @@ struct db *db_thread(void)
 {
 	if (t_db && PQstatus(t_db->pg) != CONNECTION_OK) {
 		PQreset(t_db->pg);
+		t_db->nprepared = 0; /* a new session has no prepared statements */
 		if (PQstatus(t_db->pg) != CONNECTION_OK) {
 			registry_remove(t_db);
 			db_close(t_db);
@@ -192,6 +197,41 @@ PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types,
 	}
 	keep_error(db, r);
 	log_debug("db", "statement failed: %s sqlstate=%s", db->last_error, db->sqlstate);
+	PQclear(r);
+	return NULL;
+}
+
+PGresult *db_exec_hot(struct db *db, const char *sql, int n, const char *const *params)
+{
+	int i = 0;
+	while (i < db->nprepared && db->prepared[i] != sql)
+		i++;
+	if (i == db->nprepared) {
+		if (i == DB_PREPARED_MAX)
+			return db_exec(db, sql, n, params);
+		char name[16];
+		snprintf(name, sizeof(name), "ffp%d", i);
+		PGresult *p = PQprepare(db->pg, name, sql, n, NULL);
+		ExecStatusType ps = PQresultStatus(p);
+		if (ps != PGRES_COMMAND_OK) {
+			keep_error(db, p);
+			PQclear(p);
+			return NULL;
+		}
+		PQclear(p);
+		db->prepared[i] = sql;
+		db->nprepared++;
+	}
+	char name[16];
+	snprintf(name, sizeof(name), "ffp%d", i);
+	db->stmts++;
+	PGresult *r = PQexecPrepared(db->pg, name, n, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		db->last_rc = FF_OK;
+		return r;
+	}
+	keep_error(db, r);
 	PQclear(r);
 	return NULL;
 }

@@ -37,6 +37,10 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
 /* db_exec_typed: the same with declared parameter types (OIDs: 20 int8,
  * 16 bool, 25 text); every declared parameter may stay unused */
 PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types, const char *const *params);
+/* db_exec_hot: db_exec for the hot paths (auth, lists): sql must be a
+ * string literal (its address is the cache key); it is prepared once per
+ * connection, so the planner's work is not repeated per request */
+PGresult *db_exec_hot(struct db *db, const char *sql, int n, const char *const *params);
 /* db_cmd runs a statement whose rows are not needed; returns FF_OK or the
  * mapped error (unique violation = FF_ECONFLICT, connection or
  * serialisation failure = FF_ETEMP, other = FF_EPERM). */

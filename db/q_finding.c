@@ -44,7 +44,7 @@ int finding_list_json(struct db *db, long long org_id, const struct finding_filt
 	LL(user, f->restrict_user_id);
 	const char *p[] = { org, lim, f->asset, f->state, f->severity, f->kind, f->cve, f->scanner, f->q, user,
 			    sort, k1[0] ? k1 : NULL, k2[0] ? k2 : NULL };
-	PGresult *r = db_exec(db,
+	PGresult *r = db_exec_hot(db,
 		"WITH page AS (SELECT f.id, coalesce(f.score10, -1) AS sk, (extract(epoch FROM f.first_seen) * 1000000)::bigint AS ak"
 		"  FROM finding f JOIN asset a ON a.id = f.asset_id WHERE f.org_id = $1"
 		"  AND ($3::text IS NULL OR a.slug = $3)"
@@ -84,7 +84,7 @@ int finding_get_json(struct db *db, long long org_id, long long id, long long re
 	LL(ids, id);
 	LL(user, restrict_user_id);
 	const char *p[] = { org, ids, user };
-	PGresult *r = db_exec(db,
+	PGresult *r = db_exec_hot(db,
 		"SELECT (ff_finding_json(f) || jsonb_build_object("
 		"  'description', f.description, 'snippet', f.snippet, 'layer', f.layer, 'tool_cvss', f.tool_cvss,"
 		"  'vex', jsonb_build_object('state', f.vex_state, 'justification', f.vex_justification),"

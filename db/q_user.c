@@ -203,7 +203,7 @@ fail:
 int auth_token_lookup(struct db *db, const char *hash, struct principal_row *out)
 {
 	const char *p[] = { hash };
-	PGresult *r = db_exec(db,
+	PGresult *r = db_exec_hot(db,
 		"SELECT t.id, u.id, t.org_id, coalesce(t.asset_id, 0), u.name, m.role, t.scope,"
 		" t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'"
 		" FROM api_token t JOIN app_user u ON u.id = t.user_id"

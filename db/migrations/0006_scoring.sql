@@ -42,6 +42,7 @@ CREATE TABLE risk_snapshot (
 CREATE INDEX risk_snapshot_org_day ON risk_snapshot (org_id, day);
 
 CREATE INDEX finding_asset ON finding (asset_id, id);
+CREATE INDEX asset_org_id ON asset (org_id, id);
 
 -- a digest of everything a finding's composed score depends on: a pass
 -- over unchanged findings costs the database a comparison, no computation

@@ -44,12 +44,20 @@ for c in 50 200; do
   p50=$(awk '$1=="50%" {print $2}' "$out/wrk.$c")
   p99=$(awk '$1=="99%" {print $2}' "$out/wrk.$c")
   non2xx=$(awk '/Non-2xx/ {print $4}' "$out/wrk.$c")
-  # pgbench: the same list query, $threads clients (the daemon's DB connections), 10 s
-  cat >"$out/q.sql" <<'SQL'
-WITH page AS (SELECT a.id FROM asset a WHERE a.org_id = 1 AND a.id > 0 AND a.archived_at IS NULL ORDER BY a.id LIMIT 21), shown AS (SELECT id FROM page ORDER BY id LIMIT 20) SELECT json_build_object('items', coalesce((SELECT json_agg(ff_asset_json(a) ORDER BY a.id) FROM asset a JOIN shown s ON s.id = a.id), '[]'), 'next_cursor', (SELECT max(id) FROM shown)::text)::text;
-SQL
+  # pgbench: the same list statement, prepared, $threads clients (the daemon's DB connections), 10 s
+  # the daemon's own list statement (db/q_asset.c) with this request's values, prepared
+  python3 - "$root/db/q_asset.c" >"$out/q.sql" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+body = src[src.index("int asset_list("):]
+sql = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body[body.index("db_exec_hot(db,"):body.index("11, p);")]))
+vals = ["1", "0", "20", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "false", "0"]
+for i in range(11, 0, -1):
+    sql = sql.replace("$%d" % i, vals[i - 1] if vals[i - 1] in ("NULL", "false") else "'%s'" % vals[i - 1])
+print(sql + ";")
+PY
   pg_rps=$(runuser -u postgres -- /usr/lib/postgresql/15/bin/pgbench -n -h "$out/pg/sock" -p "$pgport" -U postgres \
-    -c "$threads" -j 2 -T 10 -f "$out/q.sql" flawfix 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')
+    -M prepared -c "$threads" -j 2 -T 10 -f "$out/q.sql" flawfix 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')
   echo "ROW|GET /api/v1/assets ($c conns) requests/s|$rps|$pg_rps|req/s|pgbench same query, $threads conns"
   echo "ROW|GET /api/v1/assets ($c conns) p50 latency|$p50|||"
   echo "ROW|GET /api/v1/assets ($c conns) p99 latency|$p99|||"
