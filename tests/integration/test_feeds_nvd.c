@@ -203,7 +203,7 @@ static void test_windows_120_days(void **state)
 	struct hc_response r;
 	char msg[256];
 	assert_int_equal(hc_perform(&req, &r), FF_OK);
-	assert_int_equal(r.status, 404);
+	assert_int_equal(r.status, 400);
 	assert_true(hc_header_get(&r, "message", msg, sizeof(msg)));
 	assert_non_null(strstr(msg, "120"));
 	hc_response_free(&r);
