@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "common/cfg.h"
 #include "common/crypto.h"
+#include "common/fftime.h"
 #include "common/log.h"
 #include "common/rc.h"
 #include "connectors/conn.h"
@@ -123,8 +125,14 @@ int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&set, &sig);
 	log_info("serve", "stopping signal=%d", sig);
+	int64_t t0 = ff_mono_us();
 	http_stop(cfg_int("shutdown_grace_seconds") * 1000);
-	worker_stop();
+	int64_t left = cfg_int("shutdown_grace_seconds") * 1000 - (ff_mono_us() - t0) / 1000;
+	if (!worker_stop(left > 0 ? left : 0)) {
+		log_warn("serve", "stopped with jobs still running (their leases were released)");
+		fflush(stdout);
+		_exit(0);
+	}
 	scheduler_stop();
 	db_thread_close();
 	db_pool_close_all();

@@ -17,6 +17,7 @@
 
 static pthread_t *g_threads, g_keeper;
 static int g_n;
+static atomic_int g_running_threads;
 static atomic_bool g_stop, g_keeper_stop;
 
 /* what each worker runs now, for the lease keeper */
@@ -132,6 +133,7 @@ static void *worker_main(void *arg)
 			log_info("worker", "released leases worker=%s count=%d", id, n);
 	}
 	db_thread_close();
+	atomic_fetch_sub(&g_running_threads, 1);
 	return NULL;
 }
 
@@ -145,16 +147,46 @@ int worker_start(int n)
 	if (n > 0 && pthread_create(&g_keeper, NULL, keeper_main, NULL) != 0)
 		return FF_EPERM;
 	for (int i = 0; i < n; i++) {
-		if (pthread_create(&g_threads[i], NULL, worker_main, (void *)(intptr_t)i) != 0)
+		atomic_fetch_add(&g_running_threads, 1);
+		if (pthread_create(&g_threads[i], NULL, worker_main, (void *)(intptr_t)i) != 0) {
+			atomic_fetch_sub(&g_running_threads, 1);
 			return FF_EPERM;
+		}
 		g_n++;
 	}
 	return FF_OK;
 }
 
-void worker_stop(void)
+/* a job still running after the grace period (a slow tracker, a feed
+ * sync in backoff) must not hold the daemon: its lease is given back from
+ * here and the process exits; the job runs again (jobs are idempotent) */
+static void release_stuck(void)
+{
+	char err[256], host[64] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	struct db *db = db_open(cfg_str("database_url"), err, sizeof(err));
+	if (!db)
+		return;
+	for (int i = 0; i < g_n; i++) {
+		char id[128];
+		snprintf(id, sizeof(id), "%s:%d:%d", host, (int)getpid(), i);
+		int n = job_release(db, id);
+		if (n > 0)
+			log_warn("worker", "job still running at shutdown; lease released worker=%s", id);
+	}
+	db_close(db);
+}
+
+bool worker_stop(int64_t grace_ms)
 {
 	atomic_store(&g_stop, true);
+	int64_t until = ff_mono_us() + grace_ms * 1000;
+	while (atomic_load(&g_running_threads) > 0 && ff_mono_us() < until)
+		ff_sleep_ms(20);
+	if (atomic_load(&g_running_threads) > 0) {
+		release_stuck();
+		return false; /* the threads end with the process */
+	}
 	for (int i = 0; i < g_n; i++)
 		pthread_join(g_threads[i], NULL);
 	if (g_n > 0) {
@@ -164,4 +196,5 @@ void worker_stop(void)
 	free(g_threads);
 	g_threads = NULL;
 	g_n = 0;
+	return true;
 }

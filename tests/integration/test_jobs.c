@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cfg.h"
+#include "common/fftime.h"
 #include "db/db.h"
 #include "db/jobs.h"
 #include "tests/harness/th.h"
@@ -179,6 +180,29 @@ static void test_sigterm_graceful(void **state)
 	free(n2);
 }
 
+/* a job longer than the shutdown grace does not hold the daemon: SIGTERM
+ * exits 0 after the grace, the lease is given back, the job runs again */
+static void test_sigterm_does_not_wait_forever(void **state)
+{
+	(void)state;
+	char dsn[512];
+	snprintf(dsn, sizeof(dsn), "%s", th_db_new("jobg"));
+	struct th_daemon d = { 0 };
+	const char *env[] = { "FLAWFIX_JOB_POLL_MS=50", "FLAWFIX_SHUTDOWN_GRACE_SECONDS=1", NULL };
+	assert_int_equal(th_daemon_start(&d, dsn, env), 0);
+	char log[256], payload[400];
+	snprintf(log, sizeof(log), "%s/noop.log", d.dir);
+	snprintf(payload, sizeof(payload), "{\"sleep_ms\": 20000, \"log\": \"%s\"}", log);
+	long long id = enqueue(dsn, payload, NULL, 0);
+	assert_int_equal(th_wait_lines(log, "start ", 1, 10000), 1);
+	int64_t t0 = ff_mono_us();
+	assert_int_equal(th_daemon_stop(&d, SIGTERM), 0);
+	assert_true(ff_mono_us() - t0 < 8 * 1000000LL);
+	char *st = job_field(dsn, id, "state || '/' || attempts");
+	assert_string_equal(st, "queued/0"); /* released, the attempt does not count */
+	free(st);
+}
+
 int main(void)
 {
 	char err[256];
@@ -188,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_retry_backoff_then_failed),
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_sigterm_graceful),
+		cmocka_unit_test(test_sigterm_does_not_wait_forever),
 	};
 	return cmocka_run_group_tests_name("jobs", tests, NULL, NULL);
 }
