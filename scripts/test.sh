@@ -7,9 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test || exit 1
 BUILD=${FF_TEST_BUILD:-build/asan}
+mkdir -p "$(dirname "$BUILD")"
 jobs=$(nproc)
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DFF_SANITIZE=ON -DFF_WERROR=ON >"$BUILD.cmake.log" 2>&1 \
-  || { mkdir -p "$(dirname "$BUILD")"; cat "$BUILD.cmake.log"; exit 1; }
+  || { cat "$BUILD.cmake.log"; exit 1; }
 cmake --build "$BUILD" -j"$jobs" 2>&1 | grep -E 'error|warning|Error' ; [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 
 pgdir=$(mktemp -d /tmp/fftest-pg.XXXXXX)
