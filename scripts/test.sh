@@ -25,6 +25,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 log=$(mktemp /tmp/fftest-ctest.XXXXXX)
 ctest --test-dir "$BUILD" -j"$jobs" --output-on-failure ${FF_TEST_ARGS:-} 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# the cmocka summary of every test program (ctest keeps their output)
+last="$BUILD/Testing/Temporary/LastTest.log"
+if [ -f "$last" ]; then
+  echo "cmocka summary:"
+  awk '/^[0-9]+\/[0-9]+ Testing: / { name = $3 }
+       /^\[  PASSED  \] [0-9]+ test/ { printf "  %-40s %s\n", name, $0 }
+       /^\[  FAILED  \] [0-9]+ test/ { printf "  %-40s %s\n", name, $0 }' "$last"
+fi
 # the closing line in the plain form CI reads
 summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
 total=$(echo "$summary" | sed -E 's/.* out of ([0-9]+).*/\1/')
