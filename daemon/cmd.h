@@ -20,6 +20,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_cvss(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+int cmd_finding(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
 
 /* cmd_wants_help: true when argv holds -h or --help */

@@ -9,6 +9,7 @@
 #include "common/fftime.h"
 #include "common/rc.h"
 #include "import.h"
+#include "wf_tasks.h"
 #include "worker.h"
 
 static void note(const char *path, const char *what, const struct job *j)
@@ -47,5 +48,6 @@ static int job_noop(struct db *db, const struct job *j, char *err, size_t errlen
 const struct job_kind job_kinds[] = {
 	{ "noop", job_noop },
 	{ "scan.import", job_scan_import },
+	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
 	{ NULL, NULL },
 };

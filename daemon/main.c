@@ -17,6 +17,7 @@ static const struct cmd commands[] = {
 	{ "cvss", cmd_cvss, "score CVSS 4.0 / 3.x / 2.0 vectors from arguments or stdin" },
 	{ "upload", cmd_upload, "CI client: send a report to a server, print the diff, --fail-on SEVERITY" },
 	{ "parse", cmd_parse, "show what FlawFix makes of a scanner report, offline" },
+	{ "finding", cmd_finding, "list and show findings; accept, mitigate, ... them as a user (--as)" },
 };
 
 static void usage(FILE *out)

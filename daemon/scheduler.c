@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/rc.h"
 #include "db/db.h"
+#include "wf_tasks.h"
 
 #define SCHED_LOCK_KEY "7716150002"
 #define MAX_TASKS 32
@@ -24,6 +25,8 @@ static int task_job_cleanup(struct db *db)
 
 const struct sched_task sched_tasks[] = {
 	{ "job.cleanup", 3600, task_job_cleanup },
+	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
+	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
 	{ NULL, 0, NULL },
 };
 

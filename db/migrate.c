@@ -37,14 +37,29 @@ int db_migration_latest(void)
 	return latest;
 }
 
-static int applied_max(struct db *db, int *max)
+/* the versions already applied; migrations are applied by set, not by
+ * maximum, so a lower number merged later (branches) is still applied */
+static int applied_set(struct db *db, unsigned char *seen, int n)
 {
-	PGresult *r = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migration", 0, NULL);
+	memset(seen, 0, (size_t)n);
+	PGresult *r = db_exec(db, "SELECT version FROM schema_migration", 0, NULL);
 	if (!r)
 		return db_last_rc(db);
-	*max = atoi(PQgetvalue(r, 0, 0));
+	for (int i = 0; i < PQntuples(r); i++) {
+		long long v = 0;
+		if (str_to_ll(PQgetvalue(r, i, 0), 1, 9999, &v) == FF_OK && v < n)
+			seen[v] = 1;
+	}
 	PQclear(r);
 	return FF_OK;
+}
+
+static const struct ff_embedded *migration_file(int v)
+{
+	const struct ff_embedded *m = ff_migration_files;
+	while (m->name && version_of(m->name) != v)
+		m++;
+	return m->name ? m : NULL;
 }
 
 static int apply_one(struct db *db, const struct ff_embedded *m, int v, char *err, size_t errlen)
@@ -70,7 +85,8 @@ static int apply_one(struct db *db, const struct ff_embedded *m, int v, char *er
 
 int db_migrate(struct db *db, int *applied, char *err, size_t errlen)
 {
-	int rc, have = 0;
+	int rc;
+	unsigned char seen[10000];
 	*applied = 0;
 	if ((rc = db_begin(db)))
 		goto fail;
@@ -80,17 +96,12 @@ int db_migrate(struct db *db, int *applied, char *err, size_t errlen)
 			     " version int PRIMARY KEY, name text NOT NULL,"
 			     " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL)))
 		goto fail;
-	if ((rc = applied_max(db, &have)))
+	if ((rc = applied_set(db, seen, (int)sizeof(seen))))
 		goto fail;
-	for (int v = have + 1; v <= db_migration_latest(); v++) {
-		const struct ff_embedded *m = ff_migration_files;
-		while (m->name && version_of(m->name) != v)
-			m++;
-		if (!m->name) {
-			snprintf(err, errlen, "migration %04d is missing from this build", v);
-			db_rollback(db);
-			return FF_EPERM;
-		}
+	for (int v = 1; v <= db_migration_latest(); v++) {
+		const struct ff_embedded *m = migration_file(v);
+		if (!m || seen[v])
+			continue; /* a gap (numbers reserved by other branches) or done */
 		if (apply_one(db, m, v, err, errlen)) {
 			db_rollback(db);
 			return FF_EPERM;
@@ -110,10 +121,12 @@ fail:
 
 int db_migrations_current(struct db *db)
 {
-	PGresult *r = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migration", 0, NULL);
-	if (!r)
-		return db_last_rc(db) == FF_ETEMP ? FF_ETEMP : FF_ECONFLICT;
-	int have = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return have == db_migration_latest() ? FF_OK : FF_ECONFLICT;
+	unsigned char seen[10000];
+	int rc = applied_set(db, seen, (int)sizeof(seen));
+	if (rc)
+		return rc == FF_ETEMP ? FF_ETEMP : FF_ECONFLICT;
+	for (int v = 1; v <= db_migration_latest(); v++)
+		if (migration_file(v) && !seen[v])
+			return FF_ECONFLICT;
+	return FF_OK;
 }

@@ -33,6 +33,21 @@ void api_finding_list(struct http_req *req, struct http_resp *resp, struct db *d
 void api_finding_get(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_finding_events(struct http_req *req, struct http_resp *resp, struct db *db);
 
+/* actions.c: workflow commands on one finding / a selection */
+void api_finding_action(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_finding_bulk_action(struct http_req *req, struct http_resp *resp, struct db *db);
+
+/* events.c, queues.c, policy.c */
+void api_event_list(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_queue_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_policy_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_policy_put(struct http_req *req, struct http_resp *resp, struct db *db);
+
+/* session.c: login (public), who am I, logout */
+void api_session_create(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_session_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_session_delete(struct http_req *req, struct http_resp *resp, struct db *db);
+
 /* body.c: JSON request bodies. api_body_object parses the body as one JSON
  * object (duplicates rejected); on error it writes a 400/415/422 problem
  * with the position and returns NULL. The caller json_decref()s. */

@@ -2,9 +2,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/crypto.h"
 #include "common/rc.h"
+#include "db/q_session.h"
 #include "db/q_user.h"
 
 static bool unauthorised(struct http_resp *resp, const char *detail)
@@ -39,11 +41,20 @@ static bool scope_allows(const struct http_req *req, struct http_resp *resp)
 	return true;
 }
 
-bool auth_check(struct http_req *req, struct http_resp *resp, struct db *db)
+static void take_principal(struct http_req *req, const struct principal_row *row)
 {
-	const char *h = http_header(req, "Authorization");
-	if (!h || !*h)
-		return unauthorised(resp, "authentication required: send 'Authorization: Bearer <token>'");
+	req->who.user_id = row->user_id;
+	req->who.org_id = row->org_id;
+	req->who.token_id = row->token_id;
+	req->who.asset_id = row->asset_id;
+	snprintf(req->who.user_name, sizeof(req->who.user_name), "%s", row->user_name);
+	snprintf(req->who.role, sizeof(req->who.role), "%s", row->role);
+	snprintf(req->who.scope, sizeof(req->who.scope), "%s", row->scope);
+	req->authenticated = true;
+}
+
+static bool bearer(struct http_req *req, struct http_resp *resp, struct db *db, const char *h)
+{
 	if (strncasecmp(h, "Bearer ", 7) != 0)
 		return unauthorised(resp, "the Authorization header must use the Bearer scheme");
 	const char *tok = h + 7;
@@ -59,15 +70,76 @@ bool auth_check(struct http_req *req, struct http_resp *resp, struct db *db)
 		http_db_error(resp, rc, db);
 		return false;
 	}
-	req->who.user_id = row.user_id;
-	req->who.org_id = row.org_id;
-	req->who.token_id = row.token_id;
-	req->who.asset_id = row.asset_id;
-	snprintf(req->who.user_name, sizeof(req->who.user_name), "%s", row.user_name);
-	snprintf(req->who.role, sizeof(req->who.role), "%s", row.role);
-	snprintf(req->who.scope, sizeof(req->who.scope), "%s", row.scope);
-	req->authenticated = true;
+	take_principal(req, &row);
 	return scope_allows(req, resp);
+}
+
+static bool safe_method(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/* a session cookie: state-changing requests must echo the session's CSRF
+ * token in X-CSRF-Token (a cross-site form cannot read or send it) */
+static bool cookie(struct http_req *req, struct http_resp *resp, struct db *db, const char *value)
+{
+	char hash[65], csrf[128];
+	ff_sha256_hex(value, strlen(value), hash);
+	struct principal_row row;
+	int rc = session_lookup(db, hash, &row, csrf, sizeof(csrf));
+	if (rc == FF_ENOTFOUND)
+		return unauthorised(resp, "the session is unknown or expired; log in again");
+	if (rc) {
+		http_db_error(resp, rc, db);
+		return false;
+	}
+	take_principal(req, &row);
+	if (!safe_method(req->method)) {
+		const char *sent = http_header(req, "X-CSRF-Token");
+		if (!sent || !ff_str_ct_equal(sent, csrf))
+			return auth_forbid(resp, "state-changing requests with a session need the X-CSRF-Token header"
+						 " returned at login");
+	}
+	if (strcmp(row.role, "auditor") == 0 && req->route->auth != AUTH_READ &&
+	    req->route->auth != AUTH_READ_UPLOAD && !auth_session_route(req))
+		return auth_forbid(resp, "auditors have read-only access");
+	return true;
+}
+
+bool auth_session_cookie(const struct http_req *req, char *out, size_t outlen)
+{
+	const char *c = http_header(req, "Cookie");
+	const char *name = AUTH_COOKIE "=";
+	size_t nl = strlen(name);
+	while (c && *c) {
+		while (*c == ' ' || *c == ';')
+			c++;
+		const char *end = strchr(c, ';');
+		size_t len = end ? (size_t)(end - c) : strlen(c);
+		if (len > nl && strncmp(c, name, nl) == 0 && len - nl < outlen) {
+			snprintf(out, outlen, "%.*s", (int)(len - nl), c + nl);
+			return true;
+		}
+		c = end;
+	}
+	return false;
+}
+
+bool auth_session_route(const struct http_req *req)
+{
+	return strcmp(req->route->pattern, "/api/v1/session") == 0;
+}
+
+bool auth_check(struct http_req *req, struct http_resp *resp, struct db *db)
+{
+	const char *h = http_header(req, "Authorization");
+	if (h && *h)
+		return bearer(req, resp, db, h);
+	char value[128];
+	if (auth_session_cookie(req, value, sizeof(value)))
+		return cookie(req, resp, db, value);
+	return unauthorised(resp, "authentication required: send 'Authorization: Bearer <token>' or log in"
+				  " (POST /api/v1/session)");
 }
 
 bool auth_role_in(const struct http_req *req, const char *roles)

@@ -100,7 +100,7 @@ static void dispatch(struct http_req *req, struct http_resp *resp)
 	}
 	struct db *db = NULL;
 	if (req->route->auth != AUTH_NONE || strncmp(req->url, "/readyz", 7) == 0 ||
-	    strncmp(req->url, "/metrics", 8) == 0) {
+	    strncmp(req->url, "/metrics", 8) == 0 || strncmp(req->url, "/api/", 5) == 0) {
 		db = db_thread();
 		if (!db && req->route->auth != AUTH_NONE) {
 			http_problem(resp, 503, "Database unavailable", NULL,

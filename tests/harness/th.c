@@ -325,3 +325,46 @@ int th_wait_lines(const char *path, const char *needle, int n, int ms)
 	}
 	return seen;
 }
+
+long th_http_h(const struct th_daemon *d, const char *method, const char *path, const char *const *headers,
+	       const char *body, char **out, char **resp_headers)
+{
+	CURL *c = curl_easy_init();
+	struct buf b, hb;
+	buf_init(&b, 0);
+	buf_init(&hb, 0);
+	char url[512];
+	snprintf(url, sizeof(url), "%s%s", d->url, path);
+	struct curl_slist *h = NULL;
+	for (const char *const *p = headers; p && *p; p++)
+		h = curl_slist_append(h, *p);
+	if (body)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	long status = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (out)
+		*out = buf_steal(&b);
+	else
+		buf_free(&b);
+	if (resp_headers)
+		*resp_headers = buf_steal(&hb);
+	else
+		buf_free(&hb);
+	return status;
+}

@@ -50,6 +50,12 @@ long th_http(const struct th_daemon *d, const char *method, const char *path, co
 long th_http_ct(const struct th_daemon *d, const char *method, const char *path, const char *token,
 		const char *ctype, const char *body, size_t len, char **out);
 
+/* th_http_h: method on d->url + path with extra request headers ("Name:
+ * value", NULL-terminated, may be NULL) and a JSON body (NULL = none);
+ * the body and the response headers (raw) are returned when asked. */
+long th_http_h(const struct th_daemon *d, const char *method, const char *path, const char *const *headers,
+	       const char *body, char **out, char **resp_headers);
+
 /* th_free_port returns a loopback TCP port that was free a moment ago */
 int th_free_port(void);
 /* th_wait_file_lines waits up to ms for path to hold >= n lines containing
