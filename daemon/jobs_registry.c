@@ -9,6 +9,7 @@
 #include "common/fftime.h"
 #include "common/rc.h"
 #include "import.h"
+#include "tickets.h"
 #include "wf_tasks.h"
 #include "worker.h"
 
@@ -49,5 +50,12 @@ const struct job_kind job_kinds[] = {
 	{ "noop", job_noop },
 	{ "scan.import", job_scan_import },
 	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
+	{ "ticket.create", job_ticket_create },
+	{ "ticket.comment", job_ticket_comment },
+	{ "ticket.close", job_ticket_close },
+	{ "ticket.reopen", job_ticket_reopen },
+	{ "ticket.event", job_ticket_event },
+	{ "ticket.poll", job_ticket_poll },
+	{ "ticket.reconcile", job_ticket_reconcile },
 	{ NULL, NULL },
 };

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/rc.h"
 #include "db/db.h"
+#include "tickets.h"
 #include "wf_tasks.h"
 
 #define SCHED_LOCK_KEY "7716150002"
@@ -27,6 +28,7 @@ const struct sched_task sched_tasks[] = {
 	{ "job.cleanup", 3600, task_job_cleanup },
 	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
 	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
+	{ "tickets.sync", 1, tickets_task_sync }, /* paced by cfg ticket_sync_seconds */
 	{ NULL, 0, NULL },
 };
 
