@@ -804,6 +804,21 @@ int tickets_webhook(struct db *db, long long tracker_id, const char *kind, const
 		rc = FF_EINVAL;
 		goto out;
 	}
+	struct ticket_ref t;
+	*delivery = 0;
+	if (ev.kind == CONN_EV_IGNORED) {
+		snprintf(err, errlen, "nothing for FlawFix in this event");
+		goto out;
+	}
+	if ((rc = ticket_by_remote(db, tracker_id, ev.issue_id, ev.issue_key, &t)) == FF_ENOTFOUND) {
+		log_info("tickets", "webhook for an unknown ticket ignored tracker=%lld issue=%s key=%s delivery=%s",
+			 tracker_id, ev.issue_id, ev.issue_key, ev.delivery_id);
+		snprintf(err, errlen, "unknown ticket");
+		rc = FF_OK;
+		goto out;
+	}
+	if (rc)
+		goto out;
 	json_t *h = json_object();
 	for (int i = 0; stored_headers[i]; i++)
 		for (int j = 0; j < in->nheaders; j++)

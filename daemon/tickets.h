@@ -26,7 +26,9 @@ int job_ticket_reconcile(struct db *db, const struct job *j, char *err, size_t e
 int tickets_key(uint8_t key[32]);
 
 /* tickets_webhook verifies a delivery for tracker_id (of kind), stores it
- * and enqueues ticket.event: FF_OK (*delivery = its row), FF_ENOTFOUND
+ * and enqueues ticket.event: FF_OK (*delivery = its row; 0 when the event
+ * was ignored: nothing for FlawFix or an unknown ticket, err says which,
+ * nothing stored), FF_ENOTFOUND
  * (no such tracker of that kind), FF_EUNAUTH (bad or missing signature or
  * token), FF_EINVAL (unreadable body), FF_ECONFLICT (a replay: nothing
  * stored). Never calls the tracker. err says why. */

@@ -169,15 +169,18 @@ void api_tracker_patch(struct http_req *req, struct http_resp *resp, struct db *
 void api_tracker_list(struct http_req *req, struct http_resp *resp, struct db *db)
 {
 	char *out = NULL;
-	answer_json(resp, tracker_list_json(db, req->who.org_id, &out), db, 200, out, "");
+	int rc = tracker_list_json(db, req->who.org_id, &out);
+	answer_json(resp, rc, db, 200, out, "");
 }
 
 void api_tracker_get(struct http_req *req, struct http_resp *resp, struct db *db)
 {
 	long long id;
 	char *out = NULL;
-	if (tracker_id(req, resp, &id))
-		answer_json(resp, tracker_get_json(db, req->who.org_id, id, &out), db, 200, out, "no such tracker");
+	if (!tracker_id(req, resp, &id))
+		return;
+	int rc = tracker_get_json(db, req->who.org_id, id, &out);
+	answer_json(resp, rc, db, 200, out, "no such tracker");
 }
 
 void api_tracker_test(struct http_req *req, struct http_resp *resp, struct db *db)
@@ -209,8 +212,10 @@ void api_tracker_identities(struct http_req *req, struct http_resp *resp, struct
 {
 	long long id;
 	char *out = NULL;
-	if (tracker_id(req, resp, &id))
-		answer_json(resp, identity_list_json(db, req->who.org_id, id, &out), db, 200, out, "no such tracker");
+	if (!tracker_id(req, resp, &id))
+		return;
+	int rc = identity_list_json(db, req->who.org_id, id, &out);
+	answer_json(resp, rc, db, 200, out, "no such tracker");
 }
 
 void api_tracker_identity_put(struct http_req *req, struct http_resp *resp, struct db *db)
@@ -291,7 +296,11 @@ static void webhook(struct http_req *req, struct http_resp *resp, struct db *db,
 	struct conn_webhook_in in = { .headers = h, .nheaders = n, .body = req->body.data ? req->body.data : "",
 				      .body_len = req->body.len };
 	int rc = tickets_webhook(db, id, kind, &in, &delivery, err, sizeof(err));
-	if (rc == FF_OK) {
+	if (rc == FF_OK && delivery == 0) {
+		json_t *j = json_pack("{s:s, s:s}", "status", "ignored", "reason", err);
+		http_json(resp, 200, json_dumps(j, JSON_COMPACT));
+		json_decref(j);
+	} else if (rc == FF_OK) {
 		char *o = NULL;
 		json_t *j = json_pack("{s:s, s:I}", "status", "queued", "delivery", (json_int_t)delivery);
 		o = json_dumps(j, JSON_COMPACT);
