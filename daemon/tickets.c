@@ -518,10 +518,17 @@ static int slash(struct db *db, struct tk *k, const struct ticket_ref *t, const 
 	return reply(db, k, t, why ? "refuse.mustache" : "applied.mustache", ctx, err, errlen);
 }
 
-static int on_comment(struct db *db, struct tk *k, const struct ticket_ref *t, const struct conn_event *ev,
-		      char *outcome, size_t on, char *err, size_t errlen)
+static int on_comment_locked(struct db *db, struct tk *k, const struct ticket_ref *t, const struct conn_event *ev,
+			     char *outcome, size_t on, char *err, size_t errlen)
 {
 	struct conn_slash s;
+	int seen = ev->comment_id[0] ? seen_comment_is(db, k->t.id, ev->comment_id) : 0;
+	if (seen < 0)
+		return FF_ETEMP;
+	if (seen) {
+		snprintf(outcome, on, "comment %s seen before", ev->comment_id);
+		return FF_OK;
+	}
 	int prc = conn_slash_parse(ev->text ? ev->text : "", &s);
 	int rc = FF_OK;
 	if (prc == FF_OK && s.kind == CONN_SLASH_NONE) {
@@ -535,6 +542,20 @@ static int on_comment(struct db *db, struct tk *k, const struct ticket_ref *t, c
 		rc = slash(db, k, t, ev, &s, prc, outcome, on, err, errlen);
 	}
 	conn_slash_free(&s);
+	if (!rc && ev->comment_id[0])
+		rc = seen_comment_add(db, k->t.id, ev->comment_id) ? FF_ETEMP : FF_OK;
+	return rc;
+}
+
+static int on_comment(struct db *db, struct tk *k, const struct ticket_ref *t, const struct conn_event *ev,
+		      char *outcome, size_t on, char *err, size_t errlen)
+{
+	if (!ev->comment_id[0])
+		return on_comment_locked(db, k, t, ev, outcome, on, err, errlen);
+	if (seen_comment_lock(db, k->t.id, ev->comment_id, 1))
+		return FF_ETEMP;
+	int rc = on_comment_locked(db, k, t, ev, outcome, on, err, errlen);
+	seen_comment_lock(db, k->t.id, ev->comment_id, 0);
 	return rc;
 }
 

@@ -568,3 +568,31 @@ int ticket_comment_enqueue(struct db *db, long long org_id, long long finding_id
 	json_decref(p);
 	return rc;
 }
+
+int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id)
+{
+	char tr[24];
+	LL(tr, tracker_id);
+	const char *p[] = { tr, remote_id };
+	return db_cmd(db, "INSERT INTO ticket_seen_comment (tracker_id, remote_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+		      2, p);
+}
+
+int seen_comment_is(struct db *db, long long tracker_id, const char *remote_id)
+{
+	char tr[24];
+	LL(tr, tracker_id);
+	const char *p[] = { tr, remote_id };
+	int rc = one_text(db, "SELECT 'x' FROM ticket_seen_comment WHERE tracker_id = $1 AND remote_id = $2", 2, p, NULL);
+	return rc == FF_OK ? 1 : rc == FF_ENOTFOUND ? 0 : rc;
+}
+
+int seen_comment_lock(struct db *db, long long tracker_id, const char *remote_id, int lock)
+{
+	char tr[24];
+	LL(tr, tracker_id);
+	const char *p[] = { tr, remote_id };
+	return db_cmd(db, lock ? "SELECT pg_advisory_lock(hashtextextended('ff-comment:' || $1 || ':' || $2, 0))"
+			       : "SELECT pg_advisory_unlock(hashtextextended('ff-comment:' || $1 || ':' || $2, 0))",
+		      2, p);
+}

@@ -122,4 +122,12 @@ int own_comment_add(struct db *db, long long tracker_id, const char *remote_id);
 /* own_comment_is: 1 when we wrote that comment, 0 when not, <0 on error */
 int own_comment_is(struct db *db, long long tracker_id, const char *remote_id);
 
+/* seen_comment_add / seen_comment_is: remote comments already handled */
+int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id);
+int seen_comment_is(struct db *db, long long tracker_id, const char *remote_id);
+/* seen_comment_lock takes (lock = 1) or releases a session advisory lock
+ * on the remote comment, so two deliveries of one comment handled by two
+ * workers at once are applied once */
+int seen_comment_lock(struct db *db, long long tracker_id, const char *remote_id, int lock);
+
 #endif

@@ -90,3 +90,13 @@ CREATE TABLE ticket_own_comment (
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tracker_id, remote_id)
 );
+
+-- remote comments already turned into FlawFix comments: Jira sends one
+-- comment in two deliveries (comment_created and jira:issue_updated), so
+-- comments are de-duplicated by their remote id as well
+CREATE TABLE ticket_seen_comment (
+    tracker_id    bigint NOT NULL REFERENCES tracker(id),
+    remote_id     text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tracker_id, remote_id)
+);

@@ -1,0 +1,47 @@
+/* Issue 7 with Jira, Cloud (REST v3, ADF) and Data Center (REST v2), on
+ * tests/fakes/jira_fake.py: the whole ticket life, slash commands, FlawFix
+ * comments, webhook signature/replay, outages, kill -9. */
+#include "tickets_common.h"
+
+static const char *const cloud_args[] = { "--mode", "cloud", "--user", "bot@example.com", "--token", "jira-token",
+					  NULL };
+static const char *const dc_args[] = { "--mode", "dc", "--token", "dc-pat", NULL };
+
+static const struct tsuite cloud = {
+	.name = "jira-cloud", .script = "jira_fake.py", .args = cloud_args, .kind = "jira", .mode = "cloud",
+	.user = "bot@example.com", .token = "jira-token", .project = "SEC", .hook_secret_field = "secret",
+	.close_to = "done", .reopen_to = "new", .human_id = "557058:c9eb-human", .human_name = "Paula Human",
+};
+static const struct tsuite dc = {
+	.name = "jira-dc", .script = "jira_fake.py", .args = dc_args, .kind = "jira", .mode = "dc",
+	.token = "dc-pat", .project = "SEC", .hook_secret_field = "secret", .close_to = "done", .reopen_to = "new",
+	.human_id = "phuman", .human_name = "Paula Human",
+};
+
+static int setup_cloud(void **state)
+{
+	S = &cloud;
+	return tk_setup(state);
+}
+
+static int setup_dc(void **state)
+{
+	S = &dc;
+	return tk_setup(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_tracker_rest),
+		cmocka_unit_test(t_lifecycle),
+		cmocka_unit_test(t_flawfix_comment),
+		cmocka_unit_test(t_slash_commands),
+		cmocka_unit_test(t_webhook_auth_replay),
+		cmocka_unit_test(t_outage),
+		cmocka_unit_test(t_kill9),
+	};
+	int failed = cmocka_run_group_tests_name("tickets_jira_cloud", tests, setup_cloud, tk_teardown);
+	failed += cmocka_run_group_tests_name("tickets_jira_dc", tests, setup_dc, tk_teardown);
+	return failed;
+}
