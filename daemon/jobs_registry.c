@@ -57,5 +57,6 @@ const struct job_kind job_kinds[] = {
 	{ "ticket.event", job_ticket_event },
 	{ "ticket.poll", job_ticket_poll },
 	{ "ticket.reconcile", job_ticket_reconcile },
+	{ "ticket.identities", job_ticket_identities },
 	{ NULL, NULL },
 };

@@ -878,3 +878,44 @@ int tickets_test(struct db *db, long long org_id, long long tracker_id, char *ms
 	tk_close(&k);
 	return rc;
 }
+
+/* ---- identities matched by e-mail ---- */
+
+int job_ticket_identities(struct db *db, const struct job *j, char *err, size_t errlen)
+{
+	static const struct audit_actor sys = { .type = "system", .name = "identity matching by e-mail",
+						.source = "worker" };
+	json_t *p = json_loads(j->payload, 0, NULL), *users = NULL, *u;
+	char *list = NULL;
+	struct tk k;
+	size_t i;
+	int rc = tk_open(db, payload_ll(p, "tracker_id"), &k, err, errlen);
+	if (rc || (rc = identity_unmatched_json(db, k.t.org_id, k.t.id, &list)))
+		goto out;
+	users = json_loads(list, 0, NULL);
+	json_array_foreach(users, i, u) {
+		const char *name = json_string_value(json_object_get(u, "user"));
+		const char *mail = json_string_value(json_object_get(u, "email"));
+		char rid[128], *out = NULL;
+		int frc = conn_user_find(k.c, mail, rid, sizeof(rid));
+		if (frc == FF_ETEMP) {
+			rc = tk_fail(&k, frc, "could not look up users", err, errlen);
+			break;
+		}
+		if (frc) {
+			log_info("tickets", "no tracker account for user=%s tracker=%lld: %s", name, k.t.id,
+				 conn_last_error(k.c));
+			continue;
+		}
+		frc = identity_put(db, k.t.org_id, k.t.id, name, rid, NULL, "email", &sys, &out);
+		log_info("tickets", "identity by e-mail user=%s tracker=%lld remote=%s: %s", name, k.t.id, rid,
+			 frc == FF_OK ? "linked" : frc == FF_ECONFLICT ? "remote account linked to another user" : "failed");
+		free(out);
+	}
+out:
+	json_decref(users);
+	free(list);
+	tk_close(&k);
+	json_decref(p);
+	return rc;
+}

@@ -21,6 +21,10 @@ int job_ticket_reopen(struct db *db, const struct job *j, char *err, size_t errl
 int job_ticket_event(struct db *db, const struct job *j, char *err, size_t errlen);
 int job_ticket_poll(struct db *db, const struct job *j, char *err, size_t errlen);
 int job_ticket_reconcile(struct db *db, const struct job *j, char *err, size_t errlen);
+/* ticket.identities {"tracker_id"}: links the org's users that have an
+ * e-mail address and no identity yet to the tracker account with that
+ * address (conn_user_find); nobody / several matches: left alone, logged */
+int job_ticket_identities(struct db *db, const struct job *j, char *err, size_t errlen);
 
 /* tickets_key loads the secrets key (cfg secret_key_file); FF_EPERM */
 int tickets_key(uint8_t key[32]);

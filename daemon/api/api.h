@@ -56,6 +56,7 @@ void api_tracker_patch(struct http_req *req, struct http_resp *resp, struct db *
 void api_tracker_test(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_tracker_identities(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_tracker_identity_put(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_identity_match(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_asset_tracker(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_webhook_jira(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_webhook_gitlab(struct http_req *req, struct http_resp *resp, struct db *db);

@@ -36,6 +36,7 @@ const struct route http_routes[] = {
 	{ "POST", "/api/v1/trackers/{id}/test", api_tracker_test, AUTH_WRITE, 0 },
 	{ "GET", "/api/v1/trackers/{id}/identities", api_tracker_identities, AUTH_READ, 0 },
 	{ "PUT", "/api/v1/trackers/{id}/identities", api_tracker_identity_put, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/trackers/{id}/identities/match", api_tracker_identity_match, AUTH_WRITE, 0 },
 	{ "PUT", "/api/v1/assets/{slug}/tracker", api_asset_tracker, AUTH_WRITE, 0 },
 	{ "POST", "/api/v1/webhooks/jira/{tracker_id}", api_webhook_jira, AUTH_NONE, 0 },
 	{ "POST", "/api/v1/webhooks/gitlab/{tracker_id}", api_webhook_gitlab, AUTH_NONE, 0 },

@@ -15,6 +15,7 @@
 #include "common/str.h"
 #include "daemon/auth/auth.h"
 #include "daemon/tickets.h"
+#include "db/jobs.h"
 #include "db/q_ticket.h"
 
 static const char *const tracker_fields[] = {
@@ -241,6 +242,31 @@ void api_tracker_identity_put(struct http_req *req, struct http_resp *resp, stru
 		answer_json(resp, rc, db, 200, out, "no such tracker or user in this organisation");
 out:
 	json_decref(b);
+}
+
+void api_tracker_identity_match(struct http_req *req, struct http_resp *resp, struct db *db)
+{
+	long long id, job = 0;
+	char *out = NULL, pl[64];
+	if (!admin_only(req, resp) || !tracker_id(req, resp, &id))
+		return;
+	int rc = tracker_get_json(db, req->who.org_id, id, &out);
+	free(out);
+	if (rc == FF_OK) {
+		snprintf(pl, sizeof(pl), "{\"tracker_id\":%lld}", id);
+		rc = job_enqueue(db, req->who.org_id, "ticket.identities", pl, NULL, 0, 0, &job);
+	}
+	if (rc == FF_ENOTFOUND) {
+		http_problem(resp, 404, "Not found", NULL, "no tracker %lld", id);
+		return;
+	}
+	if (rc) {
+		http_db_error(resp, rc, db);
+		return;
+	}
+	json_t *j = json_pack("{s:s, s:I}", "status", "queued", "job", (json_int_t)job);
+	http_json(resp, 202, json_dumps(j, JSON_COMPACT));
+	json_decref(j);
 }
 
 void api_asset_tracker(struct http_req *req, struct http_resp *resp, struct db *db)

@@ -8,6 +8,7 @@ static const struct tsuite gitlab = {
 	.name = "gitlab", .script = "gitlab_fake.py", .args = gl_args, .kind = "gitlab", .token = "gl-token",
 	.project = "acme/web", .hook_secret_field = "token", .close_to = "close", .reopen_to = "reopen",
 	.id_is_number = 1, .human_id = "7", .human_name = "jsmith",
+	.human_email = "jane@example.com", .assignee_needle = "\"assignees\":[{\"id\":7,",
 };
 
 static int setup(void **state)
@@ -26,6 +27,7 @@ int main(void)
 		cmocka_unit_test(t_webhook_auth_replay),
 		cmocka_unit_test(t_outage),
 		cmocka_unit_test(t_kill9),
+		cmocka_unit_test(t_identity_match),
 	};
 	return cmocka_run_group_tests_name("tickets_gitlab", tests, setup, tk_teardown);
 }

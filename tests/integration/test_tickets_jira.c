@@ -11,11 +11,13 @@ static const struct tsuite cloud = {
 	.name = "jira-cloud", .script = "jira_fake.py", .args = cloud_args, .kind = "jira", .mode = "cloud",
 	.user = "bot@example.com", .token = "jira-token", .project = "SEC", .hook_secret_field = "secret",
 	.close_to = "done", .reopen_to = "new", .human_id = "557058:c9eb-human", .human_name = "Paula Human",
+	.human_email = "paula@example.com", .assignee_needle = "557058:c9eb-human",
 };
 static const struct tsuite dc = {
 	.name = "jira-dc", .script = "jira_fake.py", .args = dc_args, .kind = "jira", .mode = "dc",
 	.token = "dc-pat", .project = "SEC", .hook_secret_field = "secret", .close_to = "done", .reopen_to = "new",
-	.human_id = "phuman", .human_name = "Paula Human",
+	.human_id = "phuman", .human_name = "Paula Human", .human_email = "paula@example.com",
+	.assignee_needle = "\"phuman\"",
 };
 
 static int setup_cloud(void **state)
@@ -40,6 +42,7 @@ int main(void)
 		cmocka_unit_test(t_webhook_auth_replay),
 		cmocka_unit_test(t_outage),
 		cmocka_unit_test(t_kill9),
+		cmocka_unit_test(t_identity_match),
 	};
 	int failed = cmocka_run_group_tests_name("tickets_jira_cloud", tests, setup_cloud, tk_teardown);
 	failed += cmocka_run_group_tests_name("tickets_jira_dc", tests, setup_dc, tk_teardown);

@@ -8,11 +8,11 @@
 
 #include "tickets_common.h"
 
-static char rm_dir[256], rm_url[64], rm_key[128], rm_human[32], rm_closed[16];
+static char rm_dir[256], rm_url[64], rm_key[128], rm_human[32], rm_closed[16], rm_assignee[64];
 static int rm_up;
 static struct tsuite redmine = {
 	.name = "redmine", .kind = "redmine", .project = "flawfix-test", .close_to = "close", .reopen_to = "reopen",
-	.human_name = "Jane Smith", .polling = 1,
+	.human_name = "Jane Smith", .polling = 1, .human_email = "jane@example.com",
 };
 
 static void rm_make_human(void)
@@ -60,6 +60,8 @@ static int setup(void **state)
 	snprintf(BASE, sizeof(BASE), "%s", rm_url);
 	rm_make_human();
 	redmine.human_id = rm_human;
+	snprintf(rm_assignee, sizeof(rm_assignee), "\"assigned_to\":{\"id\":%s,", rm_human);
+	redmine.assignee_needle = rm_assignee;
 	redmine.rm_closed = rm_closed;
 	return tk_setup(state);
 }
@@ -88,6 +90,7 @@ RM(t_lifecycle)
 RM(t_flawfix_comment)
 RM(t_slash_commands)
 RM(t_kill9)
+RM(t_identity_match)
 
 int main(void)
 {
@@ -97,6 +100,7 @@ int main(void)
 		cmocka_unit_test(rm_t_flawfix_comment),
 		cmocka_unit_test(rm_t_slash_commands),
 		cmocka_unit_test(rm_t_kill9),
+		cmocka_unit_test(rm_t_identity_match),
 	};
 	return cmocka_run_group_tests_name("tickets_redmine", tests, setup, teardown);
 }

@@ -225,6 +225,7 @@ static void test_route_role_matrix(void **state)
 		{ "POST", "/api/v1/trackers/1/test", NULL, "UAFFFFFFN" },
 		{ "GET", "/api/v1/trackers/1/identities", NULL, "UAAAAAAFN" },
 		{ "PUT", "/api/v1/trackers/1/identities", "{\"user\":\"mia\",\"remote_id\":\"r1\"}", "UAFFFFFFN" },
+		{ "POST", "/api/v1/trackers/1/identities/match", NULL, "UAFFFFFFN" },
 		{ "PUT", "/api/v1/assets/app/tracker", "{\"tracker_id\":1}", "UAAFFFFFN" },
 		/* webhooks: the signature is the authentication, whoever calls */
 		{ "POST", "/api/v1/webhooks/gitlab/1", "{\"object_kind\":\"note\"}", "UUUUUUUUU" },

@@ -37,6 +37,8 @@ struct tsuite {
 	int polling;                   /* Redmine: a real server, polled, no control endpoints */
 	const char *rm_key;            /* Redmine: the admin's API key */
 	const char *rm_closed;         /* Redmine: a closed status id */
+	const char *human_email;       /* the human's e-mail at the tracker */
+	const char *assignee_needle;   /* how the tracker's ticket shows the human as assignee */
 };
 
 static const struct tsuite *S;
@@ -760,6 +762,47 @@ static void t_kill9(void **state)
 	wait_sql(30000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
 	assert_int_equal(tickets_with_key(a, NULL), 1);
 	assert_int_equal(sql_ll("SELECT count(*) FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a), 1);
+	/* admin is linked to the human since the slash commands: the assignee */
+	char *text = NULL;
+	assert_int_equal(tickets_with_key(a, &text), 1);
+	if (!strstr(text, S->assignee_needle))
+		fail_msg("ticket without the assignee %s: %s", S->assignee_needle, text);
+	free(text);
+}
+
+/* identities matched by e-mail: a user whose address the tracker knows is
+ * linked by the ticket.identities job; a user it does not know is not */
+static void t_identity_match(void **state)
+{
+	(void)state;
+	const char *add[] = { "user", "add", "paula", "--role", "member", "--email", S->human_email, NULL };
+	assert_int_equal(th_run(DSN, add, NULL, NULL, NULL, NULL), 0);
+	const char *add2[] = { "user", "add", "nobody", "--role", "member", "--email", "nobody@nowhere.test", NULL };
+	assert_int_equal(th_run(DSN, add2, NULL, NULL, NULL, NULL), 0);
+	/* free the human's account: admin moves to another one */
+	char path[96], *out = NULL;
+	snprintf(path, sizeof(path), "/api/v1/trackers/%lld/identities", TRACKER);
+	assert_int_equal(th_http(&D, "PUT", path, D.token, "{\"user\":\"admin\",\"remote_id\":\"someone-else\"}", NULL),
+			 200);
+	snprintf(path, sizeof(path), "/api/v1/trackers/%lld/identities/match", TRACKER);
+	assert_int_equal(th_http(&D, "POST", path, D.token, NULL, &out), 202);
+	free(out);
+	wait_sql(15000, "done", "SELECT state FROM job WHERE kind = 'ticket.identities'");
+	char *got = sqlf("SELECT i.remote_id || ' ' || i.source FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
+			 " WHERE u.name = 'paula'");
+	char want[160];
+	snprintf(want, sizeof(want), "%s email", S->human_id);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(sql_ll("SELECT count(*) FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
+				" WHERE u.name = 'nobody'"), 0);
+	/* the list shows both */
+	snprintf(path, sizeof(path), "/api/v1/trackers/%lld/identities", TRACKER);
+	out = NULL;
+	assert_int_equal(th_http(&D, "GET", path, D.token, NULL, &out), 200);
+	assert_non_null(strstr(out, "paula"));
+	assert_non_null(strstr(out, "someone-else"));
+	free(out);
 }
 
 #endif
