@@ -90,8 +90,9 @@ static void tk_arrays(struct tk *k, struct conn_config *cfg)
 	cfg->fields = k->field_v;
 }
 
-/* tk_open loads the tracker and opens its connector (no network) */
-static int tk_open(struct db *db, long long tracker_id, struct tk *k, char *err, size_t errlen)
+/* tk_open loads the tracker and opens its connector (no network) for
+ * project (NULL or "" = the tracker's own) */
+static int tk_open(struct db *db, long long tracker_id, const char *project, struct tk *k, char *err, size_t errlen)
 {
 	uint8_t key[32];
 	memset(k, 0, sizeof(*k));
@@ -103,7 +104,7 @@ static int tk_open(struct db *db, long long tracker_id, struct tk *k, char *err,
 	}
 	struct conn_config cfg = {
 		.kind = k->t.kind, .base_url = k->t.base_url, .mode = mode_of(k->t.mode), .user = k->t.user,
-		.token = k->t.token, .project = k->t.project, .issue_type = k->t.issue_type,
+		.token = k->t.token, .project = project && *project ? project : k->t.project, .issue_type = k->t.issue_type,
 		.webhook_secret = k->t.secret, .close_status = k->t.close_status,
 		.reopen_status = k->t.reopen_status, .timeout_ms = 15000, .max_attempts = 2,
 	};
@@ -297,6 +298,11 @@ int job_ticket_create(struct db *db, const struct job *j, char *err, size_t errl
 	long long tracker = payload_ll(f, "tracker_id");
 	if (!tracker)
 		tracker = payload_ll(p, "tracker");
+	const char *tname = json_string_value(json_object_get(p, "tracker"));
+	if (!tracker && tname && tracker_id_by_name(db, j->org_id, tname, &tracker) == FF_ETEMP) {
+		rc = FF_ETEMP;
+		goto out;
+	}
 	if (!tracker) {
 		snprintf(err, errlen, "asset %s has no ticket tracker binding",
 			 json_string_value(json_object_get(f, "asset")));
@@ -304,7 +310,9 @@ int job_ticket_create(struct db *db, const struct job *j, char *err, size_t errl
 		goto out;
 	}
 	snprintf(key, sizeof(key), "ff-%lld", fid);
-	if ((rc = ticket_begin(db, j->org_id, tracker, fid, key)) || (rc = tk_open(db, tracker, &k, err, errlen)))
+	const char *project = json_string_value(json_object_get(f, "project"));
+	if ((rc = ticket_begin(db, j->org_id, tracker, fid, key, project)) ||
+	    (rc = tk_open(db, tracker, project, &k, err, errlen)))
 		goto out;
 	rc = create_remote(db, &k, f, p, err, errlen);
 out:
@@ -347,7 +355,7 @@ static int ticket_job(struct db *db, const struct job *j, ticket_fn fn, char *er
 		rc = FF_OK;
 		goto out;
 	}
-	if (rc || (rc = tk_open(db, t.tracker_id, &k, err, errlen)))
+	if (rc || (rc = tk_open(db, t.tracker_id, t.project, &k, err, errlen)))
 		goto out;
 	rc = fn(db, &k, &t, p, err, errlen);
 	if (!rc)
@@ -650,7 +658,7 @@ int job_ticket_event(struct db *db, const struct job *j, char *err, size_t errle
 		rc = FF_OK;
 		goto out;
 	}
-	if (rc || (rc = tk_open(db, d.tracker_id, &k, err, errlen)))
+	if (rc || (rc = tk_open(db, d.tracker_id, NULL, &k, err, errlen)))
 		goto out;
 	h = json_loads(d.headers_json, 0, NULL);
 	struct http_header hv[32];
@@ -704,8 +712,26 @@ static int poll_event(const struct conn_event *ev, void *ud)
 	return FF_OK;
 }
 
-/* tracker_job: open the tracker of the payload and run fn on each ticket */
 typedef int (*each_fn)(struct db *db, struct tk *k, const struct ticket_ref *t, char *err, size_t errlen);
+
+/* a ticket in the asset's own project gets a connector for that project */
+static int each_in_project(struct db *db, struct tk *k, const struct ticket_ref *t, each_fn fn, char *err,
+			   size_t errlen)
+{
+	if (!t->project[0] || strcmp(t->project, k->t.project) == 0)
+		return fn(db, k, t, err, errlen);
+	struct tk pk;
+	int rc = tk_open(db, t->tracker_id, t->project, &pk, err, errlen);
+	if (!rc) {
+		free(pk.t.self_id);
+		pk.t.self_id = k->t.self_id ? xstrdup(k->t.self_id) : NULL;
+		rc = fn(db, &pk, t, err, errlen);
+	}
+	tk_close(&pk);
+	return rc;
+}
+
+/* tracker_job: open the tracker of the payload and run fn on each ticket */
 
 static int tracker_job(struct db *db, const struct job *j, each_fn fn, char *err, size_t errlen)
 {
@@ -714,11 +740,11 @@ static int tracker_job(struct db *db, const struct job *j, each_fn fn, char *err
 	struct ticket_ref *ts = NULL;
 	int n = 0;
 	memset(&k, 0, sizeof(k));
-	int rc = tk_open(db, payload_ll(p, "tracker_id"), &k, err, errlen);
+	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
 	if (rc || (rc = tk_self(db, &k, err, errlen)) || (rc = ticket_list(db, k.t.id, &ts, &n)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++)
-		rc = fn(db, &k, &ts[i], err, errlen);
+		rc = each_in_project(db, &k, &ts[i], fn, err, errlen);
 	if (!rc)
 		tracker_set_poll_since(db, k.t.id, NULL);
 out:
@@ -809,7 +835,7 @@ int tickets_webhook(struct db *db, long long tracker_id, const char *kind, const
 	struct tk k;
 	struct conn_event ev;
 	memset(&ev, 0, sizeof(ev));
-	int rc = tk_open(db, tracker_id, &k, err, errlen);
+	int rc = tk_open(db, tracker_id, NULL, &k, err, errlen);
 	if (rc || strcmp(k.t.kind, kind) != 0) {
 		snprintf(err, errlen, "no %s tracker %lld", kind, tracker_id);
 		rc = rc == FF_ETEMP ? rc : FF_ENOTFOUND;
@@ -868,7 +894,7 @@ int tickets_test(struct db *db, long long org_id, long long tracker_id, char *ms
 		return rc;
 	}
 	tracker_row_clear(&probe);
-	if ((rc = tk_open(db, tracker_id, &k, msg, msglen)))
+	if ((rc = tk_open(db, tracker_id, NULL, &k, msg, msglen)))
 		return rc;
 	rc = conn_check(k.c);
 	snprintf(msg, msglen, "%s", rc ? conn_last_error(k.c) : "credentials accepted and the project is visible");
@@ -889,7 +915,7 @@ int job_ticket_identities(struct db *db, const struct job *j, char *err, size_t 
 	char *list = NULL;
 	struct tk k;
 	size_t i;
-	int rc = tk_open(db, payload_ll(p, "tracker_id"), &k, err, errlen);
+	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
 	if (rc || (rc = identity_unmatched_json(db, k.t.org_id, k.t.id, &list)))
 		goto out;
 	users = json_loads(list, 0, NULL);

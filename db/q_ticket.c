@@ -187,6 +187,18 @@ void tracker_row_clear(struct tracker_row *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int tracker_id_by_name(struct db *db, long long org_id, const char *name, long long *id)
+{
+	char org[24], *v = NULL;
+	LL(org, org_id);
+	const char *p[] = { org, name };
+	int rc = one_text(db, "SELECT id::text FROM tracker WHERE org_id = $1 AND name = $2", 2, p, &v);
+	if (!rc)
+		*id = strtoll(v, NULL, 10);
+	free(v);
+	return rc;
+}
+
 int tracker_set_self(struct db *db, long long id, const char *remote_id, const char *remote_name)
 {
 	char ids[24];
@@ -332,16 +344,17 @@ int ticket_finding_json(struct db *db, long long finding_id, char **out)
 		1, p, out);
 }
 
-int ticket_begin(struct db *db, long long org_id, long long tracker_id, long long finding_id, const char *our_key)
+int ticket_begin(struct db *db, long long org_id, long long tracker_id, long long finding_id, const char *our_key,
+		 const char *project)
 {
 	char org[24], tr[24], f[24];
 	LL(org, org_id);
 	LL(tr, tracker_id);
 	LL(f, finding_id);
-	const char *p[] = { org, tr, f, our_key };
+	const char *p[] = { org, tr, f, our_key, project };
 	return db_cmd(db,
-		"INSERT INTO ticket (org_id, tracker_id, finding_id, our_key) VALUES ($1, $2, $3, $4)"
-		" ON CONFLICT (finding_id) DO NOTHING", 4, p);
+		"INSERT INTO ticket (org_id, tracker_id, finding_id, our_key, project) VALUES ($1, $2, $3, $4, $5)"
+		" ON CONFLICT (finding_id) DO NOTHING", 5, p);
 }
 
 int ticket_created(struct db *db, long long finding_id, const char *remote_id, const char *remote_key,
@@ -367,7 +380,7 @@ int ticket_note(struct db *db, long long finding_id, const char *error, const ch
 
 #define TICKET_REF_COLS \
 	"t.id, t.org_id, t.tracker_id, t.finding_id, f.asset_id, t.last_journal, t.remote_id," \
-	" coalesce(t.remote_key, ''), f.state, f.severity"
+	" coalesce(t.remote_key, ''), f.state, f.severity, coalesce(t.project, '')"
 
 static void ref_fill(PGresult *r, int i, struct ticket_ref *o)
 {
@@ -378,6 +391,7 @@ static void ref_fill(PGresult *r, int i, struct ticket_ref *o)
 	snprintf(o->remote_key, sizeof(o->remote_key), "%s", PQgetvalue(r, i, 7));
 	snprintf(o->state, sizeof(o->state), "%s", PQgetvalue(r, i, 8));
 	snprintf(o->severity, sizeof(o->severity), "%s", PQgetvalue(r, i, 9));
+	snprintf(o->project, sizeof(o->project), "%s", PQgetvalue(r, i, 10));
 }
 
 static int ref_one(struct db *db, const char *sql, int n, const char *const *p, struct ticket_ref *out)
@@ -409,7 +423,9 @@ int ticket_by_remote(struct db *db, long long tracker_id, const char *remote_id,
 	LL(tr, tracker_id);
 	const char *p[] = { tr, remote_id && *remote_id ? remote_id : NULL, remote_key && *remote_key ? remote_key : NULL };
 	return ref_one(db, "SELECT " TICKET_REF_COLS " FROM ticket t JOIN finding f ON f.id = t.finding_id"
-			   " WHERE t.tracker_id = $1 AND (t.remote_id = $2 OR t.remote_key = $3) ORDER BY t.id LIMIT 1",
+			   " WHERE t.tracker_id = $1 AND (t.remote_id = $2 OR t.remote_key = $3)"
+			   /* GitLab iids repeat across projects: the key (group/project#iid) decides */
+			   " ORDER BY t.remote_key = $3 DESC NULLS LAST, t.id LIMIT 1",
 		       3, p, out);
 }
 

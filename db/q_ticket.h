@@ -38,6 +38,8 @@ struct tracker_row {
  * does not open with key (wrong key file). */
 int tracker_load(struct db *db, long long org_id, long long id, const uint8_t key[32], struct tracker_row *out);
 void tracker_row_clear(struct tracker_row *t);
+/* tracker_id_by_name: FF_ENOTFOUND when org has no tracker of that name */
+int tracker_id_by_name(struct db *db, long long org_id, const char *name, long long *id);
 int tracker_set_self(struct db *db, long long id, const char *remote_id, const char *remote_name);
 int tracker_set_poll_since(struct db *db, long long id, const char *since);
 /* tracker_ids: every tracker of kind (NULL = all), for the scheduler */
@@ -69,8 +71,10 @@ int identity_remote(struct db *db, long long tracker_id, const char *user_name, 
  * columns, asset binding (tracker_id, project), the ticket when one exists */
 int ticket_finding_json(struct db *db, long long finding_id, char **out);
 /* ticket_begin records (idempotently) that finding will get a ticket at
- * tracker under our_key; ticket_created fills the remote side. */
-int ticket_begin(struct db *db, long long org_id, long long tracker_id, long long finding_id, const char *our_key);
+ * tracker under our_key (in project; NULL = the tracker's); ticket_created
+ * fills the remote side. */
+int ticket_begin(struct db *db, long long org_id, long long tracker_id, long long finding_id, const char *our_key,
+		 const char *project);
 int ticket_created(struct db *db, long long finding_id, const char *remote_id, const char *remote_key,
 		   const char *url, const char *remote_state);
 /* ticket_note records the outcome of a ticket job (error NULL = success,
@@ -80,6 +84,7 @@ int ticket_note(struct db *db, long long finding_id, const char *error, const ch
 struct ticket_ref {
 	long long id, org_id, tracker_id, finding_id, asset_id, last_journal;
 	char remote_id[64], remote_key[64], state[24], severity[16];
+	char project[256];           /* "" = the tracker's */
 };
 /* ticket_by_finding / ticket_by_remote (remote id or key): FF_ENOTFOUND
  * when there is no ticket (or it has no remote side yet) */

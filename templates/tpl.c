@@ -257,10 +257,12 @@ int tpl_render(const char *tpl, const json_t *ctx, tpl_escape_fn esc, struct buf
 
 int tpl_escape_markdown(struct buf *out, const char *s)
 {
-	static const char special[] = "\\`*_[]<>#|~@/!";
-	for (; *s; s++) {
-		int rc = strchr(special, *s) ? buf_putc(out, '\\') : FF_OK;
-		if (rc || (rc = buf_putc(out, *s)))
+	static const char special[] = "\\`*_[]<>#|~@!";
+	for (const char *p = s; *p; p++) {
+		/* a slash starts a quick action only at the start of a line */
+		int cmd = *p == '/' && (p == s || p[-1] == '\n');
+		int rc = cmd || strchr(special, *p) ? buf_putc(out, '\\') : FF_OK;
+		if (rc || (rc = buf_putc(out, *p)))
 			return rc;
 	}
 	return FF_OK;

@@ -55,6 +55,7 @@ CREATE TABLE ticket (
     tracker_id    bigint NOT NULL REFERENCES tracker(id),
     finding_id    bigint NOT NULL REFERENCES finding(id),
     our_key       text NOT NULL,
+    project       text,                                -- the asset's project when not the tracker's
     remote_id     text,
     remote_key    text,
     url           text,

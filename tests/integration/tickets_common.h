@@ -731,6 +731,29 @@ static void t_webhook_auth_replay(void **state)
 	free(body);
 }
 
+/* lost webhooks: the ticket is closed while the daemon is down (the
+ * tracker gives up delivering); the reconcile at start-up repairs it */
+static void t_reconcile_lost_webhook(void **state)
+{
+	(void)state;
+	long long a = seed_finding("lost webhook");
+	mitigate(a);
+	wait_sql(20000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
+	char *r = remote_id_of(a);
+	th_daemon_stop(&D, SIGTERM);
+	long long before = sql_ll("SELECT count(*) FROM ticket_delivery");
+	human("transition", r, "to", S->close_to);
+	wait_deliveries(); /* every attempt failed: nobody listens */
+	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_delivery"), before);
+	assert_int_equal(th_daemon_start(&D, DSN, S->polling ? daemon_env_poll : daemon_env), 0);
+	register_hook();
+	wait_sql(20000, "verifying", "SELECT state FROM finding WHERE id = %lld", a);
+	if (!S->polling) /* Redmine's poll reads the journal; the others are repaired by the reconcile */
+		wait_sql(1000, "reconcile", "SELECT actor_name FROM event WHERE finding_id = %lld AND type = 'ticket_closed'", a);
+	assert_int_equal(tickets_with_key(a, NULL), 1);
+	free(r);
+}
+
 /* kill -9 between the tracker's create and our commit: after the restart
  * exactly one ticket exists (find-before-create) */
 static void t_kill9(void **state)
