@@ -452,15 +452,26 @@ static int wf(struct db *db, const struct ticket_ref *t, enum wf_event ev, long 
 	return workflow_apply(db, &cmd, r);
 }
 
-static int reply(struct db *db, struct tk *k, const struct ticket_ref *t, const char *tpl, json_t *ctx, char *err,
-		 size_t errlen)
+/* post the reply to a slash command, remembered first as pending on the
+ * remote comment (cid) so a retry after an outage posts it (once) instead
+ * of deciding the command again */
+static int reply(struct db *db, struct tk *k, const struct ticket_ref *t, const char *cid, const char *tpl,
+		 json_t *ctx, char *err, size_t errlen)
 {
 	char *text = NULL;
-	int rc = render_file(tpl, ctx, NULL, &text, err, errlen);
-	if (!rc)
-		rc = post_comment(db, k, t->remote_id, text, err, errlen);
-	free(text);
+	int rc = tpl ? render_file(tpl, ctx, NULL, &text, err, errlen) : FF_OK;
 	json_decref(ctx);
+	if (rc)
+		return rc;
+	if (cid[0] && seen_comment_add(db, k->t.id, cid, text)) {
+		free(text);
+		return FF_ETEMP;
+	}
+	if (text)
+		rc = post_comment(db, k, t->remote_id, text, err, errlen);
+	if (!rc && text && cid[0])
+		seen_comment_replied(db, k->t.id, cid);
+	free(text);
 	return rc;
 }
 
@@ -519,23 +530,25 @@ static int slash(struct db *db, struct tk *k, const struct ticket_ref *t, const 
 	json_t *ctx = json_pack("{s:s, s:s, s:s, s:s}", "command", cmd, "reason", why ? why : "", "user", uname,
 				"state", r.to);
 	workflow_result_clear(&r);
-	if (!why && s->kind == CONN_SLASH_COMMENT) {
-		json_decref(ctx);
-		return FF_OK;
-	}
-	return reply(db, k, t, why ? "refuse.mustache" : "applied.mustache", ctx, err, errlen);
+	const char *tpl = why ? "refuse.mustache" : s->kind == CONN_SLASH_COMMENT ? NULL : "applied.mustache";
+	return reply(db, k, t, ev->comment_id, tpl, ctx, err, errlen);
 }
 
 static int on_comment_locked(struct db *db, struct tk *k, const struct ticket_ref *t, const struct conn_event *ev,
 			     char *outcome, size_t on, char *err, size_t errlen)
 {
 	struct conn_slash s;
-	int seen = ev->comment_id[0] ? seen_comment_is(db, k->t.id, ev->comment_id) : 0;
-	if (seen < 0)
+	int seen = 0;
+	char *pending = NULL;
+	if (ev->comment_id[0] && seen_comment_get(db, k->t.id, ev->comment_id, &seen, &pending))
 		return FF_ETEMP;
 	if (seen) {
-		snprintf(outcome, on, "comment %s seen before", ev->comment_id);
-		return FF_OK;
+		int rc = pending ? post_comment(db, k, t->remote_id, pending, err, errlen) : FF_OK;
+		if (!rc && pending)
+			seen_comment_replied(db, k->t.id, ev->comment_id);
+		snprintf(outcome, on, "comment %s seen before%s", ev->comment_id, pending ? "; its reply posted now" : "");
+		free(pending);
+		return rc;
 	}
 	int prc = conn_slash_parse(ev->text ? ev->text : "", &s);
 	int rc = FF_OK;
@@ -551,7 +564,7 @@ static int on_comment_locked(struct db *db, struct tk *k, const struct ticket_re
 	}
 	conn_slash_free(&s);
 	if (!rc && ev->comment_id[0])
-		rc = seen_comment_add(db, k->t.id, ev->comment_id) ? FF_ETEMP : FF_OK;
+		rc = seen_comment_add(db, k->t.id, ev->comment_id, NULL) ? FF_ETEMP : FF_OK;
 	return rc;
 }
 

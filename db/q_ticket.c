@@ -585,22 +585,39 @@ int ticket_comment_enqueue(struct db *db, long long org_id, long long finding_id
 	return rc;
 }
 
-int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id)
+int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id, const char *reply)
 {
 	char tr[24];
 	LL(tr, tracker_id);
-	const char *p[] = { tr, remote_id };
-	return db_cmd(db, "INSERT INTO ticket_seen_comment (tracker_id, remote_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-		      2, p);
+	const char *p[] = { tr, remote_id, reply };
+	return db_cmd(db, "INSERT INTO ticket_seen_comment (tracker_id, remote_id, reply) VALUES ($1, $2, $3)"
+			  " ON CONFLICT DO NOTHING", 3, p);
 }
 
-int seen_comment_is(struct db *db, long long tracker_id, const char *remote_id)
+int seen_comment_get(struct db *db, long long tracker_id, const char *remote_id, int *seen, char **pending)
 {
 	char tr[24];
 	LL(tr, tracker_id);
 	const char *p[] = { tr, remote_id };
-	int rc = one_text(db, "SELECT 'x' FROM ticket_seen_comment WHERE tracker_id = $1 AND remote_id = $2", 2, p, NULL);
-	return rc == FF_OK ? 1 : rc == FF_ENOTFOUND ? 0 : rc;
+	*seen = 0;
+	*pending = NULL;
+	PGresult *r = db_exec(db, "SELECT reply FROM ticket_seen_comment WHERE tracker_id = $1 AND remote_id = $2", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	if (PQntuples(r) == 1) {
+		*seen = 1;
+		*pending = PQgetisnull(r, 0, 0) ? NULL : xstrdup(PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	return FF_OK;
+}
+
+int seen_comment_replied(struct db *db, long long tracker_id, const char *remote_id)
+{
+	char tr[24];
+	LL(tr, tracker_id);
+	const char *p[] = { tr, remote_id };
+	return db_cmd(db, "UPDATE ticket_seen_comment SET reply = NULL WHERE tracker_id = $1 AND remote_id = $2", 2, p);
 }
 
 int seen_comment_lock(struct db *db, long long tracker_id, const char *remote_id, int lock)

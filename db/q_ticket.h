@@ -127,9 +127,13 @@ int own_comment_add(struct db *db, long long tracker_id, const char *remote_id);
 /* own_comment_is: 1 when we wrote that comment, 0 when not, <0 on error */
 int own_comment_is(struct db *db, long long tracker_id, const char *remote_id);
 
-/* seen_comment_add / seen_comment_is: remote comments already handled */
-int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id);
-int seen_comment_is(struct db *db, long long tracker_id, const char *remote_id);
+/* remote comments already handled: seen_comment_add records one with the
+ * reply still to post (NULL = none); seen_comment_get says whether it was
+ * seen (*pending = the reply not posted yet, caller frees, or NULL);
+ * seen_comment_replied clears the pending reply */
+int seen_comment_add(struct db *db, long long tracker_id, const char *remote_id, const char *reply);
+int seen_comment_get(struct db *db, long long tracker_id, const char *remote_id, int *seen, char **pending);
+int seen_comment_replied(struct db *db, long long tracker_id, const char *remote_id);
 /* seen_comment_lock takes (lock = 1) or releases a session advisory lock
  * on the remote comment, so two deliveries of one comment handled by two
  * workers at once are applied once */

@@ -94,10 +94,12 @@ CREATE TABLE ticket_own_comment (
 
 -- remote comments already turned into FlawFix comments: Jira sends one
 -- comment in two deliveries (comment_created and jira:issue_updated), so
--- comments are de-duplicated by their remote id as well
+-- comments are de-duplicated by their remote id as well. reply: the answer
+-- to a slash command not posted yet (a retry posts it, never re-applies)
 CREATE TABLE ticket_seen_comment (
     tracker_id    bigint NOT NULL REFERENCES tracker(id),
     remote_id     text NOT NULL,
+    reply         text,
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tracker_id, remote_id)
 );
