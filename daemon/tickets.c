@@ -759,7 +759,7 @@ static int tracker_job(struct db *db, const struct job *j, each_fn fn, char *err
 	for (int i = 0; i < n && !rc; i++)
 		rc = each_in_project(db, &k, &ts[i], fn, err, errlen);
 	if (!rc)
-		tracker_set_poll_since(db, k.t.id, NULL);
+		tracker_mark_reconciled(db, k.t.id);
 out:
 	free(ts);
 	tk_close(&k);
@@ -796,9 +796,68 @@ static int reconcile_one(struct db *db, struct tk *k, const struct ticket_ref *t
 	return rc;
 }
 
+struct changed_ctx {
+	struct db *db;
+	struct tk *k;
+	char newest[40];
+	char *err;
+	size_t errlen;
+};
+
+/* one ticket the tracker lists as changed since the last poll */
+static int poll_changed(const struct conn_issue *is, void *ud)
+{
+	struct changed_ctx *cc = ud;
+	struct ticket_ref t;
+	if (strcmp(is->updated, cc->newest) > 0)
+		snprintf(cc->newest, sizeof(cc->newest), "%s", is->updated);
+	int rc = ticket_by_remote(cc->db, cc->k->t.id, is->id, is->key, &t);
+	if (rc == FF_ENOTFOUND)
+		return FF_OK; /* not one of ours */
+	return rc ? FF_ETEMP : poll_one(cc->db, cc->k, &t, cc->err, cc->errlen);
+}
+
+/* ticket.poll (Redmine): the tickets changed since the last poll (by
+ * updated_on, across pages) and, for each of ours, its new journals;
+ * tickets in another project than the tracker's are read one by one */
 int job_ticket_poll(struct db *db, const struct job *j, char *err, size_t errlen)
 {
-	return tracker_job(db, j, poll_one, err, errlen);
+	json_t *p = json_loads(j->payload, 0, NULL);
+	struct tk k;
+	struct ticket_ref *ts = NULL;
+	int n = 0;
+	struct changed_ctx cc = { .db = db, .k = &k, .err = err, .errlen = errlen };
+	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
+	if (rc || (rc = tk_self(db, &k, err, errlen)))
+		goto out;
+	snprintf(cc.newest, sizeof(cc.newest), "%s", k.t.poll_since ? k.t.poll_since : "1970-01-01T00:00:00Z");
+	rc = conn_list_changed(k.c, cc.newest, poll_changed, &cc);
+	if (rc) {
+		rc = rc == FF_ETEMP || rc == FF_EPERM ? tk_fail(&k, rc, "could not list the changed tickets", err, errlen) : rc;
+		goto out;
+	}
+	if ((rc = ticket_list(db, k.t.id, &ts, &n)))
+		goto out;
+	for (int i = 0; i < n && !rc; i++)
+		if (ts[i].project[0] && strcmp(ts[i].project, k.t.project) != 0)
+			rc = each_in_project(db, &k, &ts[i], poll_one, err, errlen);
+	if (rc || (rc = tracker_set_poll_since(db, k.t.id, cc.newest)))
+		goto out;
+	/* then the reconcile pass, after the journals (their authors are the
+	 * better actors), for what they did not explain */
+	free(ts);
+	ts = NULL;
+	if ((rc = ticket_list(db, k.t.id, &ts, &n)))
+		goto out;
+	for (int i = 0; i < n && !rc; i++)
+		rc = each_in_project(db, &k, &ts[i], reconcile_one, err, errlen);
+	if (!rc)
+		tracker_mark_reconciled(db, k.t.id);
+out:
+	free(ts);
+	tk_close(&k);
+	json_decref(p);
+	return rc;
 }
 
 int job_ticket_reconcile(struct db *db, const struct job *j, char *err, size_t errlen)
@@ -823,12 +882,10 @@ int tickets_task_sync(struct db *db)
 			continue;
 		snprintf(pl, sizeof(pl), "{\"tracker_id\":%lld}", ids[i]);
 		long long jid;
-		snprintf(key, sizeof(key), "reconcile:%lld:%lld", ids[i], (long long)(now / 1000));
-		rc = job_enqueue(db, t.org_id, "ticket.reconcile", pl, key, 0, 3, &jid);
-		if (!rc && strcmp(t.kind, "redmine") == 0) {
-			snprintf(key, sizeof(key), "poll:%lld:%lld", ids[i], (long long)(now / 1000));
-			rc = job_enqueue(db, t.org_id, "ticket.poll", pl, key, 0, 3, &jid);
-		}
+		/* polled trackers reconcile inside the poll, after the journals */
+		const char *kind = strcmp(t.kind, "redmine") == 0 ? "ticket.poll" : "ticket.reconcile";
+		snprintf(key, sizeof(key), "%s:%lld:%lld", kind, ids[i], (long long)(now / 1000));
+		rc = job_enqueue(db, t.org_id, kind, pl, key, 0, 3, &jid);
 		tracker_row_clear(&t);
 	}
 	free(ids);

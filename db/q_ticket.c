@@ -212,7 +212,15 @@ int tracker_set_poll_since(struct db *db, long long id, const char *since)
 	char ids[24];
 	LL(ids, id);
 	const char *p[] = { ids, since };
-	return db_cmd(db, "UPDATE tracker SET poll_since = $2, reconciled_at = now() WHERE id = $1", 2, p);
+	return db_cmd(db, "UPDATE tracker SET poll_since = $2 WHERE id = $1 AND $2::text IS NOT NULL", 2, p);
+}
+
+int tracker_mark_reconciled(struct db *db, long long id)
+{
+	char ids[24];
+	LL(ids, id);
+	const char *p[] = { ids };
+	return db_cmd(db, "UPDATE tracker SET reconciled_at = now() WHERE id = $1", 1, p);
 }
 
 int tracker_ids(struct db *db, const char *kind, long long **ids, int *n)

@@ -41,7 +41,10 @@ void tracker_row_clear(struct tracker_row *t);
 /* tracker_id_by_name: FF_ENOTFOUND when org has no tracker of that name */
 int tracker_id_by_name(struct db *db, long long org_id, const char *name, long long *id);
 int tracker_set_self(struct db *db, long long id, const char *remote_id, const char *remote_name);
+/* tracker_set_poll_since: the newest updated_on a poll saw (NULL: no
+ * change); tracker_mark_reconciled: the reconcile mark */
 int tracker_set_poll_since(struct db *db, long long id, const char *since);
+int tracker_mark_reconciled(struct db *db, long long id);
 /* tracker_ids: every tracker of kind (NULL = all), for the scheduler */
 int tracker_ids(struct db *db, const char *kind, long long **ids, int *n);
 

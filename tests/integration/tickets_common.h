@@ -498,8 +498,10 @@ static void t_lifecycle(void **state)
 	human("transition", r_xss, "to", S->close_to);
 	wait_sql(15000, "verifying verifying",
 		 "SELECT string_agg(state, ' ' ORDER BY id) FROM finding WHERE id IN (%lld, %lld)", F_SQLI, F_XSS);
-	wait_sql(5000, "tracker_user", "SELECT actor_type FROM event WHERE finding_id = %lld AND type = 'ticket_closed'",
-		 F_SQLI);
+	char who[160];
+	snprintf(who, sizeof(who), "tracker_user %s", S->human_name);
+	wait_sql(5000, who, "SELECT actor_type || ' ' || actor_name FROM event WHERE finding_id = %lld"
+			    " AND type = 'ticket_closed'", F_SQLI);
 	/* the rescan decides */
 	upload(sarif(0, 1));
 	wait_sql(5000, "fixed mitigating",
@@ -764,8 +766,9 @@ static void t_reconcile_lost_webhook(void **state)
 	assert_int_equal(th_daemon_start(&D, DSN, S->polling ? daemon_env_poll : daemon_env), 0);
 	register_hook();
 	wait_sql(20000, "verifying", "SELECT state FROM finding WHERE id = %lld", a);
-	if (!S->polling) /* Redmine's poll reads the journal; the others are repaired by the reconcile */
-		wait_sql(1000, "reconcile", "SELECT actor_name FROM event WHERE finding_id = %lld AND type = 'ticket_closed'", a);
+	/* Redmine's poll reads the journal (its author acts); the others are repaired by the reconcile */
+	wait_sql(1000, S->polling ? S->human_name : "reconcile",
+		 "SELECT actor_name FROM event WHERE finding_id = %lld AND type = 'ticket_closed'", a);
 	assert_int_equal(tickets_with_key(a, NULL), 1);
 	free(r);
 }
