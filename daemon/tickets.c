@@ -295,6 +295,11 @@ int job_ticket_create(struct db *db, const struct job *j, char *err, size_t errl
 	json_t *t = json_object_get(f, "ticket");
 	if (json_string_value(json_object_get(t, "remote_id")))
 		goto out; /* done before: the job ran twice */
+	const char *state = json_string_value(json_object_get(f, "state"));
+	if (!state || strcmp(state, "mitigating") != 0) {
+		log_info("tickets", "no ticket for finding=%lld: it is %s now", fid, state ? state : "gone");
+		goto out;
+	}
 	long long tracker = payload_ll(f, "tracker_id");
 	if (!tracker)
 		tracker = payload_ll(p, "tracker");

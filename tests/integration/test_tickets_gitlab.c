@@ -26,6 +26,7 @@ int main(void)
 		cmocka_unit_test(t_slash_commands),
 		cmocka_unit_test(t_webhook_auth_replay),
 		cmocka_unit_test(t_outage),
+		cmocka_unit_test(t_no_binding),
 		cmocka_unit_test(t_reconcile_lost_webhook),
 		cmocka_unit_test(t_kill9),
 		cmocka_unit_test(t_identity_match),

@@ -89,6 +89,7 @@ RM(t_tracker_rest)
 RM(t_lifecycle)
 RM(t_flawfix_comment)
 RM(t_slash_commands)
+RM(t_no_binding)
 RM(t_reconcile_lost_webhook)
 RM(t_kill9)
 RM(t_identity_match)
@@ -100,6 +101,7 @@ int main(void)
 		cmocka_unit_test(rm_t_lifecycle),
 		cmocka_unit_test(rm_t_flawfix_comment),
 		cmocka_unit_test(rm_t_slash_commands),
+		cmocka_unit_test(rm_t_no_binding),
 		cmocka_unit_test(rm_t_reconcile_lost_webhook),
 		cmocka_unit_test(rm_t_kill9),
 		cmocka_unit_test(rm_t_identity_match),

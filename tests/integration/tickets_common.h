@@ -749,6 +749,33 @@ static void t_webhook_auth_replay(void **state)
 	free(body);
 }
 
+/* an asset without a binding and a tracker name nobody knows: the job is
+ * parked at once and the finding says why */
+static void t_no_binding(void **state)
+{
+	(void)state;
+	assert_int_equal(th_http(&D, "POST", "/api/v1/assets", D.token,
+				 "{\"name\":\"nob\",\"slug\":\"nob\",\"kind\":\"application\",\"technical_owners\":[\"admin\"]}",
+				 NULL), 201);
+	long long a = sql_ll("INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity)"
+			     " SELECT 1, id, 'nob-1', 'sast', 'unbound', 'low' FROM asset WHERE slug = 'nob' RETURNING id");
+	char body[256], path[96], *out = NULL;
+	snprintf(body, sizeof(body), "{\"action\":\"mitigate\",\"tracker\":\"no-such-tracker\",\"assignee\":\"admin\"}");
+	snprintf(path, sizeof(path), "/api/v1/findings/%lld/actions", a);
+	assert_int_equal(th_http(&D, "POST", path, D.token, body, NULL), 200);
+	wait_sql(10000, "failed", "SELECT state FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a);
+	snprintf(path, sizeof(path), "/api/v1/findings/%lld", a);
+	assert_int_equal(th_http(&D, "GET", path, D.token, NULL, &out), 200);
+	json_t *f = jparse(out);
+	json_t *t = json_object_get(f, "ticket");
+	assert_non_null(strstr(json_string_value(json_object_get(t, "last_error")), "asset nob has no ticket tracker binding"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(t, "failed"), 0)), "ticket.create");
+	assert_int_equal(json_array_size(json_object_get(t, "pending")), 0);
+	json_decref(f);
+	free(out);
+	assert_int_equal(sql_ll("SELECT count(*) FROM ticket WHERE finding_id = %lld", a), 0);
+}
+
 /* lost webhooks: the ticket is closed while the daemon is down (the
  * tracker gives up delivering); the reconcile at start-up repairs it */
 static void t_reconcile_lost_webhook(void **state)
