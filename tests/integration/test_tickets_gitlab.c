@@ -30,6 +30,7 @@ int main(void)
 		cmocka_unit_test(t_reconcile_lost_webhook),
 		cmocka_unit_test(t_kill9),
 		cmocka_unit_test(t_identity_match),
+		cmocka_unit_test(t_audit_chain),
 	};
 	return cmocka_run_group_tests_name("tickets_gitlab", tests, setup, tk_teardown);
 }

@@ -45,6 +45,7 @@ int main(void)
 		cmocka_unit_test(t_reconcile_lost_webhook),
 		cmocka_unit_test(t_kill9),
 		cmocka_unit_test(t_identity_match),
+		cmocka_unit_test(t_audit_chain),
 	};
 	int failed = cmocka_run_group_tests_name("tickets_jira_cloud", tests, setup_cloud, tk_teardown);
 	failed += cmocka_run_group_tests_name("tickets_jira_dc", tests, setup_dc, tk_teardown);

@@ -93,6 +93,7 @@ RM(t_no_binding)
 RM(t_reconcile_lost_webhook)
 RM(t_kill9)
 RM(t_identity_match)
+RM(t_audit_chain)
 
 int main(void)
 {
@@ -105,6 +106,7 @@ int main(void)
 		cmocka_unit_test(rm_t_reconcile_lost_webhook),
 		cmocka_unit_test(rm_t_kill9),
 		cmocka_unit_test(rm_t_identity_match),
+		cmocka_unit_test(rm_t_audit_chain),
 	};
 	return cmocka_run_group_tests_name("tickets_redmine", tests, setup, teardown);
 }
