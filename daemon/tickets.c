@@ -90,14 +90,16 @@ static void tk_arrays(struct tk *k, struct conn_config *cfg)
 	cfg->fields = k->field_v;
 }
 
-/* tk_open loads the tracker and opens its connector (no network) for
- * project (NULL or "" = the tracker's own) */
-static int tk_open(struct db *db, long long tracker_id, const char *project, struct tk *k, char *err, size_t errlen)
+/* tk_open loads tracker_id of org_id (0 = whichever org: webhooks find
+ * the org from the row) and opens its connector (no network) for project
+ * (NULL or "" = the tracker's own) */
+static int tk_open(struct db *db, long long org_id, long long tracker_id, const char *project, struct tk *k,
+		   char *err, size_t errlen)
 {
 	uint8_t key[32];
 	memset(k, 0, sizeof(*k));
 	int rc = tickets_key(key);
-	if (rc || (rc = tracker_load(db, 0, tracker_id, key, &k->t))) {
+	if (rc || (rc = tracker_load(db, org_id, tracker_id, key, &k->t))) {
 		snprintf(err, errlen, "tracker %lld: %s", tracker_id,
 			 rc == FF_ENOTFOUND ? "no such tracker" : "its secrets could not be read");
 		return rc == FF_ETEMP ? rc : FF_EPERM;
@@ -300,9 +302,9 @@ int job_ticket_create(struct db *db, const struct job *j, char *err, size_t errl
 		log_info("tickets", "no ticket for finding=%lld: it is %s now", fid, state ? state : "gone");
 		goto out;
 	}
+	/* the asset's binding; else the tracker named in the command, by name
+	 * and only among the organisation's own */
 	long long tracker = payload_ll(f, "tracker_id");
-	if (!tracker)
-		tracker = payload_ll(p, "tracker");
 	const char *tname = json_string_value(json_object_get(p, "tracker"));
 	if (!tracker && tname && tracker_id_by_name(db, j->org_id, tname, &tracker) == FF_ETEMP) {
 		rc = FF_ETEMP;
@@ -317,7 +319,7 @@ int job_ticket_create(struct db *db, const struct job *j, char *err, size_t errl
 	snprintf(key, sizeof(key), "ff-%lld", fid);
 	const char *project = json_string_value(json_object_get(f, "project"));
 	if ((rc = ticket_begin(db, j->org_id, tracker, fid, key, project)) ||
-	    (rc = tk_open(db, tracker, project, &k, err, errlen)))
+	    (rc = tk_open(db, j->org_id, tracker, project, &k, err, errlen)))
 		goto out;
 	rc = create_remote(db, &k, f, p, err, errlen);
 out:
@@ -360,7 +362,7 @@ static int ticket_job(struct db *db, const struct job *j, ticket_fn fn, char *er
 		rc = FF_OK;
 		goto out;
 	}
-	if (rc || (rc = tk_open(db, t.tracker_id, t.project, &k, err, errlen)))
+	if (rc || (rc = tk_open(db, j->org_id, t.tracker_id, t.project, &k, err, errlen)))
 		goto out;
 	rc = fn(db, &k, &t, p, err, errlen);
 	if (!rc)
@@ -676,7 +678,7 @@ int job_ticket_event(struct db *db, const struct job *j, char *err, size_t errle
 		rc = FF_OK;
 		goto out;
 	}
-	if (rc || (rc = tk_open(db, d.tracker_id, NULL, &k, err, errlen)))
+	if (rc || (rc = tk_open(db, d.org_id, d.tracker_id, NULL, &k, err, errlen)))
 		goto out;
 	h = json_loads(d.headers_json, 0, NULL);
 	struct http_header hv[32];
@@ -739,7 +741,7 @@ static int each_in_project(struct db *db, struct tk *k, const struct ticket_ref 
 	if (!t->project[0] || strcmp(t->project, k->t.project) == 0)
 		return fn(db, k, t, err, errlen);
 	struct tk pk;
-	int rc = tk_open(db, t->tracker_id, t->project, &pk, err, errlen);
+	int rc = tk_open(db, t->org_id, t->tracker_id, t->project, &pk, err, errlen);
 	if (!rc) {
 		free(pk.t.self_id);
 		pk.t.self_id = k->t.self_id ? xstrdup(k->t.self_id) : NULL;
@@ -758,7 +760,7 @@ static int tracker_job(struct db *db, const struct job *j, each_fn fn, char *err
 	struct ticket_ref *ts = NULL;
 	int n = 0;
 	memset(&k, 0, sizeof(k));
-	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
+	int rc = tk_open(db, j->org_id, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
 	if (rc || (rc = tk_self(db, &k, err, errlen)) || (rc = ticket_list(db, k.t.id, &ts, &n)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++)
@@ -832,7 +834,7 @@ int job_ticket_poll(struct db *db, const struct job *j, char *err, size_t errlen
 	struct ticket_ref *ts = NULL;
 	int n = 0;
 	struct changed_ctx cc = { .db = db, .k = &k, .err = err, .errlen = errlen };
-	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
+	int rc = tk_open(db, j->org_id, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
 	if (rc || (rc = tk_self(db, &k, err, errlen)))
 		goto out;
 	snprintf(cc.newest, sizeof(cc.newest), "%s", k.t.poll_since ? k.t.poll_since : "1970-01-01T00:00:00Z");
@@ -910,7 +912,7 @@ int tickets_webhook(struct db *db, long long tracker_id, const char *kind, const
 	struct tk k;
 	struct conn_event ev;
 	memset(&ev, 0, sizeof(ev));
-	int rc = tk_open(db, tracker_id, NULL, &k, err, errlen);
+	int rc = tk_open(db, 0, tracker_id, NULL, &k, err, errlen);
 	if (rc || strcmp(k.t.kind, kind) != 0) {
 		snprintf(err, errlen, "no %s tracker %lld", kind, tracker_id);
 		rc = rc == FF_ETEMP ? rc : FF_ENOTFOUND;
@@ -969,7 +971,7 @@ int tickets_test(struct db *db, long long org_id, long long tracker_id, char *ms
 		return rc;
 	}
 	tracker_row_clear(&probe);
-	if ((rc = tk_open(db, tracker_id, NULL, &k, msg, msglen)))
+	if ((rc = tk_open(db, org_id, tracker_id, NULL, &k, msg, msglen)))
 		return rc;
 	rc = conn_check(k.c);
 	snprintf(msg, msglen, "%s", rc ? conn_last_error(k.c) : "credentials accepted and the project is visible");
@@ -990,7 +992,7 @@ int job_ticket_identities(struct db *db, const struct job *j, char *err, size_t 
 	char *list = NULL;
 	struct tk k;
 	size_t i;
-	int rc = tk_open(db, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
+	int rc = tk_open(db, j->org_id, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
 	if (rc || (rc = identity_unmatched_json(db, k.t.org_id, k.t.id, &list)))
 		goto out;
 	users = json_loads(list, 0, NULL);
