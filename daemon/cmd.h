@@ -22,6 +22,7 @@ int cmd_cvss(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_finding(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
+int cmd_feeds(int argc, char **argv);
 
 /* cmd_wants_help: true when argv holds -h or --help */
 bool cmd_wants_help(int argc, char **argv);

@@ -46,14 +46,15 @@ static int list(struct db *db, int argc, char **argv)
 		printf("%s\n", out);
 	} else {
 		json_t *o = json_loads(out, 0, NULL);
-		size_t i;
-		json_t *it;
-		json_array_foreach(json_object_get(o, "items"), i, it)
+		json_t *items = json_object_get(o, "items");
+		for (size_t i = 0; i < json_array_size(items); i++) {
+			json_t *it = json_array_get(items, i);
 			printf("%-8lld %-20s %-9s %-20s %s\n", (long long)json_integer_value(json_object_get(it, "id")),
 			       json_string_value(json_object_get(it, "state")),
 			       json_string_value(json_object_get(it, "severity")),
 			       json_string_value(json_object_get(it, "asset")),
 			       json_string_value(json_object_get(it, "title")) ? json_string_value(json_object_get(it, "title")) : "");
+		}
 		json_decref(o);
 	}
 	free(out);

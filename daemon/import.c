@@ -167,6 +167,7 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 	if (c.db_rc || (rc && ie.rc == 0)) {
 		/* the database failed, not the report: retry later */
 		db_rollback(db);
+		free(si.chunk);
 		snprintf(err, errlen, "import of scan %lld failed in the database: %s", scan_id, db_last_error(db));
 		return FF_ETEMP;
 	}

@@ -8,7 +8,9 @@
 
 #include "common/fftime.h"
 #include "common/rc.h"
+#include "feeds_sync.h"
 #include "import.h"
+#include "scoring.h"
 #include "tickets.h"
 #include "wf_tasks.h"
 #include "worker.h"
@@ -49,6 +51,10 @@ static int job_noop(struct db *db, const struct job *j, char *err, size_t errlen
 const struct job_kind job_kinds[] = {
 	{ "noop", job_noop },
 	{ "scan.import", job_scan_import },
+	{ "score.asset", job_score_asset },
+	{ "score.feeds", job_score_feeds },
+	{ "score.all", job_score_all },
+	{ "feeds.sync", job_feeds_sync },
 	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
 	{ "ticket.create", job_ticket_create },
 	{ "ticket.comment", job_ticket_comment },

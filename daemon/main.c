@@ -18,6 +18,7 @@ static const struct cmd commands[] = {
 	{ "upload", cmd_upload, "CI client: send a report to a server, print the diff, --fail-on SEVERITY" },
 	{ "parse", cmd_parse, "show what FlawFix makes of a scanner report, offline" },
 	{ "finding", cmd_finding, "list and show findings; accept, mitigate, ... them as a user (--as)" },
+	{ "feeds", cmd_feeds, "sync the NVD, CISA KEV, EPSS and ExploitDB mirrors; show their status" },
 };
 
 static void usage(FILE *out)

@@ -3,12 +3,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/cfg.h"
 #include "common/fftime.h"
 #include "common/log.h"
 #include "common/rc.h"
 #include "db/db.h"
+#include "db/jobs.h"
+#include "feeds_sync.h"
 #include "tickets.h"
 #include "wf_tasks.h"
 
@@ -24,8 +27,21 @@ static int task_job_cleanup(struct db *db)
 	return db_cmd(db, "DELETE FROM job WHERE state = 'done' AND finished_at < now() - interval '7 days'", 0, NULL);
 }
 
+/* once a day every finding is rescored and every asset gets its risk
+ * snapshot (the idempotency key makes it once a day across restarts and
+ * daemons) */
+static int task_daily_scoring(struct db *db)
+{
+	char key[40], day[11];
+	ff_days_to_date(ff_now_ms() / 86400000, day);
+	snprintf(key, sizeof(key), "score-all-%s", day);
+	return job_enqueue(db, 1, "score.all", "{}", key, 0, 0, NULL);
+}
+
 const struct sched_task sched_tasks[] = {
 	{ "job.cleanup", 3600, task_job_cleanup },
+	{ "score.daily", 3600, task_daily_scoring },
+	{ "feeds.daily", 60, feeds_task_daily },
 	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
 	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
 	{ "tickets.sync", 1, tickets_task_sync }, /* paced by cfg ticket_sync_seconds */

@@ -6,6 +6,8 @@
  * findings scored below it. Every change goes through workflow_apply with
  * the system as actor (source "scheduler"), so it is one transaction with
  * its event, like any command.
+ * It also gives findings under an SLA without a due date (new from a scan)
+ * their SLA due date, which the sla-breaches queue reads.
  * workflow.remind (every cfg workflow_remind_seconds, default hourly): enqueues mail.reminder jobs N days ahead of a
  * review / revalidation date, one per finding and date (idempotency key
  * "remind:<finding>:<date>").
@@ -54,7 +56,7 @@ static int due_pass(struct db *db, enum workflow_due_kind kind, int64_t now)
 {
 	struct workflow_due_row *rows = NULL;
 	int n = 0, changed = 0;
-	if (workflow_due_candidates(db, kind, DUE_BATCH, &rows, &n))
+	if (workflow_due_candidates(db, kind, 0, DUE_BATCH, &rows, &n))
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct wf_policy pol;
@@ -72,6 +74,28 @@ static int due_pass(struct db *db, enum workflow_due_kind kind, int64_t now)
 	return changed;
 }
 
+/* SLA due dates of findings that have none (new from a scan); a finding
+ * whose severity has no SLA stays without one, so the pass walks by id */
+static int sla_pass(struct db *db)
+{
+	static long long after;
+	struct workflow_due_row *rows = NULL;
+	int n = 0, set = 0;
+	if (workflow_due_candidates(db, WORKFLOW_DUE_SLA, after, DUE_BATCH, &rows, &n))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct wf_policy pol;
+		if (workflow_policy_load(db, rows[i].org_id, rows[i].asset_id, &pol))
+			break;
+		int64_t due = wf_policy_sla_due(&pol, rows[i].f.severity, rows[i].f.first_seen_day);
+		if (due > 0 && workflow_set_sla_due(db, rows[i].id, due) == FF_OK)
+			set++;
+	}
+	after = n == DUE_BATCH ? rows[n - 1].id : 0;
+	free(rows);
+	return set;
+}
+
 int wf_task_due(struct db *db)
 {
 	static int64_t last;
@@ -81,9 +105,10 @@ int wf_task_due(struct db *db)
 	last = now;
 	int reopened = due_pass(db, WORKFLOW_DUE_REOPEN, now);
 	int accepted = due_pass(db, WORKFLOW_DUE_AUTO_ACCEPT, now);
-	if (reopened > 0 || accepted > 0)
-		log_info("workflow", "scheduler pass reopened=%d auto_accepted=%d", reopened, accepted);
-	return reopened < 0 || accepted < 0 ? FF_ETEMP : FF_OK;
+	int sla = sla_pass(db);
+	if (reopened > 0 || accepted > 0 || sla > 0)
+		log_info("workflow", "scheduler pass reopened=%d auto_accepted=%d sla_due_set=%d", reopened, accepted, sla);
+	return reopened < 0 || accepted < 0 || sla < 0 ? FF_ETEMP : FF_OK;
 }
 
 static int enqueue_reminder(struct db *db, const struct workflow_due_row *d, const struct wf_due *due)
@@ -110,7 +135,7 @@ int wf_task_remind(struct db *db)
 		return FF_OK;
 	last = now;
 	struct workflow_due_row *rows = NULL;
-	int n = 0, rc = workflow_due_candidates(db, WORKFLOW_DUE_REMIND, 5000, &rows, &n);
+	int n = 0, rc = workflow_due_candidates(db, WORKFLOW_DUE_REMIND, 0, 5000, &rows, &n);
 	for (int i = 0; i < n && !rc; i++) {
 		struct wf_policy pol;
 		struct wf_due due;

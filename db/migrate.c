@@ -37,29 +37,21 @@ int db_migration_latest(void)
 	return latest;
 }
 
-/* the versions already applied; migrations are applied by set, not by
- * maximum, so a lower number merged later (branches) is still applied */
-static int applied_set(struct db *db, unsigned char *seen, int n)
+/* applied versions as a set (versions are small numbers) */
+#define MAX_VERSION 10000
+
+static int applied_set(struct db *db, unsigned char *have)
 {
-	memset(seen, 0, (size_t)n);
 	PGresult *r = db_exec(db, "SELECT version FROM schema_migration", 0, NULL);
 	if (!r)
 		return db_last_rc(db);
 	for (int i = 0; i < PQntuples(r); i++) {
-		long long v = 0;
-		if (str_to_ll(PQgetvalue(r, i, 0), 1, 9999, &v) == FF_OK && v < n)
-			seen[v] = 1;
+		int v = atoi(PQgetvalue(r, i, 0));
+		if (v > 0 && v < MAX_VERSION)
+			have[v] = 1;
 	}
 	PQclear(r);
 	return FF_OK;
-}
-
-static const struct ff_embedded *migration_file(int v)
-{
-	const struct ff_embedded *m = ff_migration_files;
-	while (m->name && version_of(m->name) != v)
-		m++;
-	return m->name ? m : NULL;
 }
 
 static int apply_one(struct db *db, const struct ff_embedded *m, int v, char *err, size_t errlen)
@@ -83,10 +75,13 @@ static int apply_one(struct db *db, const struct ff_embedded *m, int v, char *er
 	return FF_OK;
 }
 
+/* Every migration of the build that the database lacks is applied, in
+ * number order: a gap left by a migration that arrives later (branches
+ * merged in another order) is filled when it arrives. */
 int db_migrate(struct db *db, int *applied, char *err, size_t errlen)
 {
 	int rc;
-	unsigned char seen[10000];
+	unsigned char have[MAX_VERSION] = { 0 };
 	*applied = 0;
 	if ((rc = db_begin(db)))
 		goto fail;
@@ -96,12 +91,14 @@ int db_migrate(struct db *db, int *applied, char *err, size_t errlen)
 			     " version int PRIMARY KEY, name text NOT NULL,"
 			     " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL)))
 		goto fail;
-	if ((rc = applied_set(db, seen, (int)sizeof(seen))))
+	if ((rc = applied_set(db, have)))
 		goto fail;
 	for (int v = 1; v <= db_migration_latest(); v++) {
-		const struct ff_embedded *m = migration_file(v);
-		if (!m || seen[v])
-			continue; /* a gap (numbers reserved by other branches) or done */
+		const struct ff_embedded *m = ff_migration_files;
+		while (m->name && version_of(m->name) != v)
+			m++;
+		if (!m->name || have[v])
+			continue;
 		if (apply_one(db, m, v, err, errlen)) {
 			db_rollback(db);
 			return FF_EPERM;
@@ -121,12 +118,13 @@ fail:
 
 int db_migrations_current(struct db *db)
 {
-	unsigned char seen[10000];
-	int rc = applied_set(db, seen, (int)sizeof(seen));
-	if (rc)
-		return rc == FF_ETEMP ? FF_ETEMP : FF_ECONFLICT;
-	for (int v = 1; v <= db_migration_latest(); v++)
-		if (migration_file(v) && !seen[v])
+	unsigned char have[MAX_VERSION] = { 0 };
+	if (applied_set(db, have))
+		return db_last_rc(db) == FF_ETEMP ? FF_ETEMP : FF_ECONFLICT;
+	for (const struct ff_embedded *m = ff_migration_files; m->name; m++) {
+		int v = version_of(m->name);
+		if (v > 0 && v < MAX_VERSION && !have[v])
 			return FF_ECONFLICT;
+	}
 	return FF_OK;
 }

@@ -82,12 +82,13 @@ int asset_create(struct db *db, long long org_id, const char *fields_json, const
 	PGresult *r = db_exec(db,
 		"INSERT INTO asset (org_id, name, slug, kind, owner, category, location, environment,"
 		" system_type, functional_group, tags, internet_exposed, importance,"
-		" confidentiality_requirement, integrity_requirement, availability_requirement, default_branch)"
+		" confidentiality_requirement, integrity_requirement, availability_requirement, default_branch,"
+		" keep_network_av)"
 		" SELECT $1, r.name, r.slug, r.kind, r.owner, r.category, r.location, r.environment,"
 		" r.system_type, r.functional_group, coalesce(r.tags, '{}'), coalesce(r.internet_exposed, false),"
 		" r.importance, coalesce(r.confidentiality_requirement, 'not_defined'),"
 		" coalesce(r.integrity_requirement, 'not_defined'), coalesce(r.availability_requirement, 'not_defined'),"
-		" coalesce(r.default_branch, 'main')"
+		" coalesce(r.default_branch, 'main'), coalesce(r.keep_network_av, false)"
 		" FROM jsonb_populate_record(NULL::asset, $2::jsonb) r RETURNING id", 2, p);
 	if (!r) {
 		rc = db_last_rc(db);
@@ -175,6 +176,20 @@ static int diff_json(struct db *db, const char *old, const char *new_, char **di
 	return FF_OK;
 }
 
+/* a change of what the composed score depends on rescoring this asset's
+ * findings (a job, in the same transaction as the change) */
+static int rescore_if_needed(struct db *db, const char *org, const char *id, const char *diff)
+{
+	const char *p[] = { org, id, diff };
+	return db_cmd(db,
+		"INSERT INTO job (org_id, kind, payload)"
+		" SELECT $1::bigint, 'score.asset', jsonb_build_object('asset_id', $2::bigint, 'reason',"
+		"  'asset ' || string_agg(k, ', ' ORDER BY k) || ' changed')"
+		" FROM jsonb_object_keys($3::jsonb) k WHERE k IN ('confidentiality_requirement', 'integrity_requirement',"
+		"  'availability_requirement', 'internet_exposed', 'keep_network_av')"
+		" HAVING count(*) > 0", 3, p);
+}
+
 int asset_update(struct db *db, long long org_id, const char *slug, const char *patch_json,
 		 const char *tech_owners, const char *risk_owners, const struct audit_actor *actor,
 		 char **out)
@@ -197,11 +212,11 @@ int asset_update(struct db *db, long long org_id, const char *slug, const char *
 	if ((rc = db_cmd(db,
 		"UPDATE asset a SET (name, slug, kind, owner, category, location, environment, system_type,"
 		" functional_group, tags, internet_exposed, importance, confidentiality_requirement,"
-		" integrity_requirement, availability_requirement, default_branch) ="
+		" integrity_requirement, availability_requirement, default_branch, keep_network_av) ="
 		" (SELECT r.name, r.slug, r.kind, r.owner, r.category, r.location, r.environment, r.system_type,"
 		"  r.functional_group, coalesce(r.tags, '{}'), r.internet_exposed, r.importance,"
 		"  r.confidentiality_requirement, r.integrity_requirement, r.availability_requirement,"
-		"  r.default_branch FROM jsonb_populate_record(a, $2::jsonb) r), updated_at = now()"
+		"  r.default_branch, r.keep_network_av FROM jsonb_populate_record(a, $2::jsonb) r), updated_at = now()"
 		" WHERE a.id = $1", 2, p)))
 		goto fail;
 	if ((rc = set_owners(db, id, org, "technical", tech_owners)) ||
@@ -219,6 +234,8 @@ int asset_update(struct db *db, long long org_id, const char *slug, const char *
 	char *payload = xasprintf("{\"changes\": %s}", diff);
 	rc = event(db, org_id, id, "asset.updated", actor, payload);
 	free(payload);
+	if (!rc)
+		rc = rescore_if_needed(db, org, id, diff);
 	if (rc || (rc = db_commit(db)))
 		goto fail;
 	free(old);

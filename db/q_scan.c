@@ -162,7 +162,7 @@ int scan_import_begin(struct db *db, long long scan_id, struct scan_import *si)
 		return rc;
 	const char *p[] = { id };
 	PGresult *r = counted(db, si,
-		"UPDATE scan s SET status = 'running', started_at = now() FROM scan_scope sc"
+		"UPDATE scan s SET status = 'running', started_at = clock_timestamp() FROM scan_scope sc"
 		" WHERE s.id = $1 AND sc.id = s.scope_id AND s.status IN ('queued', 'running')"
 		" RETURNING s.org_id, s.asset_id, s.scope_id, sc.scanner, sc.target, s.ref, coalesce(s.format, ''),"
 		" s.partial, s.is_default_ref, s.report_oid", 1, p);
@@ -206,11 +206,30 @@ fail:
 	return rc;
 }
 
+/* the report is read from the large object in 1 MiB pieces whatever the
+ * parser asks for, so a 300 MB report costs 300 round trips, not 5,000 */
+#define LO_CHUNK (1 << 20)
+
 ssize_t scan_import_read(struct db *db, struct scan_import *si, void *buf, size_t n)
 {
-	si->statements++;
-	int got = lo_read(db_pg(db), si->lo_fd, buf, n);
-	return got < 0 ? -1 : got;
+	if (!si->chunk)
+		si->chunk = xmalloc(LO_CHUNK);
+	if (si->chunk_pos >= si->chunk_len) {
+		si->statements++;
+		int got = lo_read(db_pg(db), si->lo_fd, si->chunk, LO_CHUNK);
+		if (got < 0)
+			return -1;
+		si->chunk_len = (size_t)got;
+		si->chunk_pos = 0;
+		if (got == 0)
+			return 0;
+	}
+	size_t take = si->chunk_len - si->chunk_pos;
+	if (take > n)
+		take = n;
+	memcpy(buf, si->chunk + si->chunk_pos, take);
+	si->chunk_pos += take;
+	return (ssize_t)take;
 }
 
 int scan_import_stage(struct db *db, struct scan_import *si, const char *rows_json)
@@ -235,6 +254,9 @@ int scan_import_stage(struct db *db, struct scan_import *si, const char *rows_js
 static const char *const apply_sql[] = {
 	/* one row per fingerprint: the first occurrence in the report wins */
 	"CREATE TEMP TABLE s ON COMMIT DROP AS SELECT DISTINCT ON (fingerprint) * FROM stage ORDER BY fingerprint, ord",
+	/* temporary tables have no statistics: without them the planner takes
+	 * 100,000 staged rows for a handful and joins them in nested loops */
+	"ANALYZE s (fingerprint)",
 	/* new findings */
 	"WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, rule_id, primary_id, vuln_ids, title,"
 	" description, tool_severity, severity, tool_cvss, pkg_name, purl, version, fixed_version, file, start_line,"
@@ -254,7 +276,7 @@ static const char *const apply_sql[] = {
 	" version = s.version, fixed_version = s.fixed_version, file = s.file, start_line = s.start_line,"
 	" end_line = s.end_line, snippet = s.snippet, tool_severity = s.tool_severity, tool_cvss = s.tool_cvss,"
 	" vex_state = s.vex_state, vex_justification = s.vex_justification"
-	" FROM s WHERE f.asset_id = $2 AND f.fingerprint = s.fingerprint",
+	" FROM s WHERE f.asset_id = $2 AND f.fingerprint = s.fingerprint AND f.last_scan_id IS DISTINCT FROM $3",
 	/* verifying, still reported: the fix did not work; back to mitigating,
 	 * the ticket is reopened with a comment (ticket.reopen) */
 	"CREATE TEMP TABLE vr ON COMMIT DROP AS SELECT f.id FROM finding f JOIN s ON f.asset_id = $2"
@@ -283,6 +305,7 @@ static const char *const apply_sql[] = {
 	" AND EXISTS (SELECT 1 FROM finding_source x WHERE x.finding_id = f.id AND x.scope_id = $4 AND x.last_scan_id <> $3)"
 	" AND NOT EXISTS (SELECT 1 FROM finding_source x WHERE x.finding_id = f.id AND x.present)"
 	" ORDER BY f.id FOR UPDATE OF f",
+	"ANALYZE fx",
 	"UPDATE finding f SET state = 'fixed', state_changed_at = now(), row_version = f.row_version + 1, updated_at = now()"
 	" FROM fx WHERE f.id = fx.id",
 	"INSERT INTO scan_change (org_id, scan_id, finding_id, change) SELECT $1, $3, id, 'fixed' FROM fx",
@@ -307,31 +330,31 @@ static const char *const apply_sql[] = {
 /* the diff with the findings of each kind (lists capped) and the untreated
  * new/still-present findings by severity, for CI's --fail-on */
 static const char *diff_sql =
-	"WITH present AS (SELECT f.* FROM finding f JOIN s ON f.asset_id = $2 AND f.fingerprint = s.fingerprint),"
-	" ch AS (SELECT c.finding_id, c.change FROM scan_change c WHERE c.scan_id = $3),"
-	" item AS (SELECT f.id, coalesce(ch.change, 'still_present') AS change, jsonb_build_object('id', f.id,"
+	"WITH ch AS (SELECT c.finding_id, c.change FROM scan_change c WHERE c.scan_id = $3),"
+	" ids AS (SELECT f.id FROM s JOIN finding f ON f.asset_id = $2 AND f.fingerprint = s.fingerprint"
+	"  UNION SELECT finding_id FROM ch),"
+	" item AS (SELECT f.id, coalesce(ch.change, 'still_present') AS change, f.state, f.severity"
+	"  FROM ids JOIN finding f ON f.id = ids.id LEFT JOIN ch ON ch.finding_id = f.id),"
+	" counts AS (SELECT change, count(*) AS n FROM item GROUP BY change),"
+	" listed AS (SELECT id, change FROM (SELECT id, change, row_number() OVER (PARTITION BY change ORDER BY id) rn"
+	"  FROM item) x WHERE rn <= " DIFF_LIST_MAX "),"
+	" lists AS (SELECT l.change, jsonb_agg(jsonb_build_object('id', f.id,"
 	"  'fingerprint', f.fingerprint, 'kind', f.kind, 'rule_id', f.rule_id, 'primary_id', f.primary_id,"
 	"  'title', f.title, 'severity', f.severity, 'state', f.state, 'package', f.pkg_name, 'version', f.version,"
-	"  'fixed_version', f.fixed_version, 'file', f.file, 'line', f.start_line) AS j, f.state, f.severity"
-	"  FROM finding f LEFT JOIN ch ON ch.finding_id = f.id"
-	"  WHERE f.id IN (SELECT id FROM present) OR f.id IN (SELECT finding_id FROM ch)),"
-	" counts AS (SELECT change, count(*) AS n FROM item GROUP BY change)"
+	"  'fixed_version', f.fixed_version, 'file', f.file, 'line', f.start_line) ORDER BY f.id) AS j"
+	"  FROM listed l JOIN finding f ON f.id = l.id GROUP BY l.change)"
 	" SELECT jsonb_build_object("
 	"  'new', coalesce((SELECT n FROM counts WHERE change = 'new'), 0),"
 	"  'still_present', coalesce((SELECT n FROM counts WHERE change = 'still_present'), 0),"
 	"  'fixed', coalesce((SELECT n FROM counts WHERE change = 'fixed'), 0),"
 	"  'reopened', coalesce((SELECT n FROM counts WHERE change = 'reopened'), 0),"
 	"  'untreated_by_severity', coalesce((SELECT jsonb_object_agg(severity, n) FROM (SELECT severity, count(*) n"
-	"    FROM item WHERE change <> 'fixed' AND state IN ('open', 'reopened') GROUP BY severity) u), '{}'),"
+	"    FROM item WHERE change <> 'fixed' AND state = 'open' GROUP BY severity) u), '{}'),"
 	"  'findings', jsonb_build_object("
-	"   'new', coalesce((SELECT jsonb_agg(j ORDER BY id) FROM (SELECT * FROM item WHERE change = 'new' ORDER BY id"
-	"     LIMIT " DIFF_LIST_MAX ") x), '[]'),"
-	"   'still_present', coalesce((SELECT jsonb_agg(j ORDER BY id) FROM (SELECT * FROM item WHERE change = 'still_present'"
-	"     ORDER BY id LIMIT " DIFF_LIST_MAX ") x), '[]'),"
-	"   'fixed', coalesce((SELECT jsonb_agg(j ORDER BY id) FROM (SELECT * FROM item WHERE change = 'fixed' ORDER BY id"
-	"     LIMIT " DIFF_LIST_MAX ") x), '[]'),"
-	"   'reopened', coalesce((SELECT jsonb_agg(j ORDER BY id) FROM (SELECT * FROM item WHERE change = 'reopened'"
-	"     ORDER BY id LIMIT " DIFF_LIST_MAX ") x), '[]')),"
+	"   'new', coalesce((SELECT j FROM lists WHERE change = 'new'), '[]'),"
+	"   'still_present', coalesce((SELECT j FROM lists WHERE change = 'still_present'), '[]'),"
+	"   'fixed', coalesce((SELECT j FROM lists WHERE change = 'fixed'), '[]'),"
+	"   'reopened', coalesce((SELECT j FROM lists WHERE change = 'reopened'), '[]')),"
 	"  'lists_capped_at', " DIFF_LIST_MAX ")::text";
 
 static int apply(struct db *db, struct scan_import *si, char **diff)
@@ -365,15 +388,22 @@ static int record_done(struct db *db, struct scan_import *si, const char *diff, 
 	char scan[24];
 	LL(scan, si->scan_id);
 	char stmts[24];
-	LL(stmts, si->statements + 3); /* this unlink, this update and the commit */
+	LL(stmts, si->statements + 3 + si->is_default_ref); /* unlink, scoring job, update, commit */
 	const char *p[] = { scan, diff, fmt, tool, tool_version, stmts };
 	/* the stored report has served its purpose */
 	int rc = counted_cmd(db, si, "SELECT lo_unlink(report_oid) FROM scan WHERE id = $1 AND report_oid IS NOT NULL",
 			     1, p);
 	if (rc)
 		return rc;
+	/* the asset's findings get their composed scores (a job: the import stays lean) */
+	if (si->is_default_ref &&
+	    (rc = counted_cmd(db, si,
+		"INSERT INTO job (org_id, kind, payload, idempotency_key) SELECT org_id, 'score.asset',"
+		" jsonb_build_object('asset_id', asset_id, 'reason', 'scan ' || id), 'score-scan-' || id"
+		" FROM scan WHERE id = $1 ON CONFLICT DO NOTHING", 1, p)))
+		return rc;
 	return counted_cmd(db, si,
-		"UPDATE scan SET status = 'done', finished_at = now(), diff = $2::jsonb, detected_format = $3,"
+		"UPDATE scan SET status = 'done', finished_at = clock_timestamp(), diff = $2::jsonb, detected_format = $3,"
 		" tool_name = $4, tool_version = $5, report_oid = NULL, sql_statements = $6,"
 		" findings = ($2::jsonb->>'new')::int + ($2::jsonb->>'still_present')::int + ($2::jsonb->>'reopened')::int,"
 		" n_new = ($2::jsonb->>'new')::int, n_still_present = ($2::jsonb->>'still_present')::int,"
@@ -384,6 +414,8 @@ static int record_done(struct db *db, struct scan_import *si, const char *diff, 
 int scan_import_finish(struct db *db, struct scan_import *si, const char *fmt, const char *tool, const char *tool_version)
 {
 	char *diff = NULL;
+	free(si->chunk);
+	si->chunk = NULL;
 	if (si->lo_fd >= 0) {
 		lo_close(db_pg(db), si->lo_fd);
 		si->lo_fd = -1;
@@ -413,6 +445,8 @@ int scan_import_fail(struct db *db, struct scan_import *si, const char *error_js
 	LL(scan, si->scan_id);
 	db_rollback(db);
 	si->lo_fd = -1;
+	free(si->chunk);
+	si->chunk = NULL;
 	const char *p[] = { scan, error_json };
 	return db_cmd(db, "UPDATE scan SET status = 'failed', finished_at = now(), error = $2::jsonb WHERE id = $1", 2, p);
 }

@@ -38,6 +38,8 @@ struct scan_import {
 	unsigned int report_oid;
 	int lo_fd;
 	long statements;      /* SQL statements this import sent (budget tests) */
+	char *chunk;          /* read buffer over the stored report */
+	size_t chunk_len, chunk_pos;
 };
 /* scan_import_begin opens the transaction, takes the scan (FF_ENOTFOUND
  * when it is gone or already finished: the job is then done), creates the

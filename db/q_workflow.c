@@ -28,12 +28,6 @@ struct loaded {
 	unsigned rel;
 };
 
-static void set_detail(struct workflow_result *out, int status, const char *fmt, const char *arg)
-{
-	out->status = status;
-	snprintf(out->detail, sizeof(out->detail), fmt, arg ? arg : "");
-}
-
 static int load(struct db *db, const struct workflow_cmd *cmd, struct loaded *l)
 {
 	char org[24], id[24], user[24];
@@ -242,8 +236,25 @@ static int write_side_rows(struct db *db, const struct workflow_cmd *cmd)
 	return FF_OK;
 }
 
+/* a reassessment: the scoring pipeline recomputes the finding's score and
+ * explanation with the override (the UPDATE already stored its score) */
+static int rescore_job(struct db *db, const struct workflow_cmd *cmd, long long asset_id, int version)
+{
+	if (cmd->event != WF_EV_REASSESS)
+		return FF_OK;
+	char key[96];
+	snprintf(key, sizeof(key), "reassess:%lld:v%d", cmd->finding_id, version);
+	json_t *p = json_pack("{s:I, s:s}", "asset_id", (json_int_t)asset_id, "reason", "manual reassessment");
+	char *text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	long long jid = 0;
+	int rc = job_enqueue(db, cmd->org_id, "score.asset", text, key, 0, 0, &jid);
+	free(text);
+	return rc;
+}
+
 static int write_jobs(struct db *db, const struct workflow_cmd *cmd, const struct wf_result *res,
-		      json_t *fields, int version)
+		      json_t *fields, long long asset_id, int version)
 {
 	int rc = FF_OK;
 	for (unsigned i = 0; i < res->njobs && !rc; i++) {
@@ -259,7 +270,7 @@ static int write_jobs(struct db *db, const struct workflow_cmd *cmd, const struc
 		free(text);
 		json_decref(p);
 	}
-	return rc;
+	return rc ? rc : rescore_job(db, cmd, asset_id, version);
 }
 
 static int read_event(struct db *db, long long finding_id, char **out)
@@ -326,7 +337,7 @@ static int write_change(struct db *db, const struct workflow_cmd *cmd, const str
 		goto out;
 	if ((rc = write_side_rows(db, cmd)))
 		goto out;
-	if ((rc = write_jobs(db, cmd, &out->res, fields, out->row_version)))
+	if ((rc = write_jobs(db, cmd, &out->res, fields, l->asset_id, out->row_version)))
 		goto out;
 	rc = read_event(db, cmd->finding_id, &out->event_json);
 out:
@@ -366,19 +377,15 @@ static bool bad_vector(const char *vector, struct workflow_result *out)
 static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *l, struct workflow_result *out)
 {
 	int rc = load(db, cmd, l);
+	/* members only see the findings of assets they belong to */
+	if (rc == FF_OK && cmd->actor_kind == WF_ACTOR_USER && l->role == WF_ROLE_MEMBER && !(l->rel & WF_REL_MEMBER))
+		rc = FF_ENOTFOUND;
 	if (rc == FF_ENOTFOUND) {
-		set_detail(out, 404, "no finding %s", "");
 		snprintf(out->detail, sizeof(out->detail), "no finding %lld", cmd->finding_id);
-		return rc;
+		return refuse(out, rc);
 	}
 	if (rc)
 		return rc;
-	/* members only see the findings of assets they belong to */
-	if (cmd->actor_kind == WF_ACTOR_USER && l->role == WF_ROLE_MEMBER && !(l->rel & WF_REL_MEMBER)) {
-		snprintf(out->detail, sizeof(out->detail), "no finding %lld", cmd->finding_id);
-		out->status = 404;
-		return FF_ENOTFOUND;
-	}
 	out->row_version = l->row_version;
 	struct wf_policy pol;
 	if ((rc = workflow_policy_load(db, cmd->org_id, l->asset_id, &pol)))
@@ -392,7 +399,11 @@ static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *
 	snprintf(out->to, sizeof(out->to), "%s", wf_state_name(rc ? l->state : out->res.to));
 	wf_event_mask_format(wf_events_from(l->state), out->allowed, sizeof(out->allowed));
 	if (rc) {
-		set_detail(out, 0, "%s", out->res.reason);
+		const char *why = out->res.reason ? out->res.reason : "refused";
+		if (out->res.verdict == WF_DENY_FIELD && out->res.field)
+			snprintf(out->detail, sizeof(out->detail), "%s %s", out->res.field, why);
+		else
+			snprintf(out->detail, sizeof(out->detail), "%s", why);
 		return refuse(out, rc);
 	}
 	if (cmd->event == WF_EV_REASSESS && bad_vector(cmd->data.vector, out))

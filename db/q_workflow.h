@@ -23,6 +23,7 @@
 #define FF_DB_Q_WORKFLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "audit.h"
@@ -109,7 +110,12 @@ struct event_filter {
 	long long after_id;
 	int limit;
 	long long restrict_user_id;
+	bool csv;                /* CSV (header + one line per event) instead of JSON */
+	char *next_cursor;       /* when not NULL: receives the next cursor ("" = last page) */
+	size_t next_cursor_len;
 };
+/* workflow_events_json: {"items": [...], "next_cursor": ...}, or CSV
+ * (RFC 4180, CRLF) when f->csv; caller frees *out */
 int workflow_events_json(struct db *db, long long org_id, const struct event_filter *f, char **out);
 
 /* ---- scheduler ---- */
@@ -119,15 +125,19 @@ enum workflow_due_kind {
 	WORKFLOW_DUE_REOPEN,      /* accepted past review, FP past revalidation, auto-accepted (score) */
 	WORKFLOW_DUE_AUTO_ACCEPT, /* open, scored below the effective auto-accept threshold */
 	WORKFLOW_DUE_REMIND,      /* accepted / FP with a review / revalidation date ahead */
+	WORKFLOW_DUE_SLA,         /* under an SLA (open, requested, mitigating, verifying) without due date */
 };
 struct workflow_due_row {
 	long long id, org_id, asset_id;
 	struct wf_sched_facts f;
 };
-/* workflow_due_candidates: up to limit candidates (the caller decides
- * with wf_policy_due); *rows allocated, caller frees */
-int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, int limit, struct workflow_due_row **rows,
-			    int *n);
+/* workflow_due_candidates: up to limit candidates with id > after_id, by
+ * id (the caller decides with wf_policy_due); *rows allocated, caller frees */
+int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, long long after_id, int limit,
+			    struct workflow_due_row **rows, int *n);
+/* workflow_set_sla_due stores the SLA due date (days since epoch) of a
+ * finding that has none; derived data, so no event and no row_version */
+int workflow_set_sla_due(struct db *db, long long finding_id, int64_t day);
 /* workflow_reminder_info: JSON {id, title, asset, state, severity,
  * review_date, revalidation_date, recipients: [e-mail, ...]} of a finding;
  * recipients are the asset's owners with an address (caller frees) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fftime.h"
 #include "common/mem.h"
 #include "common/rc.h"
 #include "q_workflow.h"
@@ -208,6 +209,48 @@ int workflow_queue_json(struct db *db, long long org_id, const char *queue, long
 	return FF_OK;
 }
 
+/* the page of events a filter selects; $9 is the page size */
+#define EVENTS_PAGE_SQL \
+	"WITH page AS (SELECT e.* FROM event e WHERE e.org_id = $1" \
+	" AND ($2::text IS NULL OR e.type = $2)" \
+	" AND ($3::text IS NULL OR e.actor_name = $3)" \
+	" AND ($4::text IS NULL OR e.asset_id = (SELECT id FROM asset WHERE org_id = $1 AND slug = $4))" \
+	" AND ($5::bigint = 0 OR e.finding_id = $5::bigint)" \
+	" AND ($6::timestamptz IS NULL OR e.created_at >= $6::timestamptz)" \
+	" AND ($7::timestamptz IS NULL OR e.created_at < $7::timestamptz)" \
+	" AND e.id > $8::bigint" \
+	" AND ($10::bigint = 0 OR EXISTS (SELECT 1 FROM asset_owner o WHERE o.asset_id = e.asset_id" \
+	"      AND o.user_id = $10::bigint))" \
+	" ORDER BY e.id LIMIT $9::int + 1)"
+
+#define EVENTS_NEXT_SQL \
+	"CASE WHEN (SELECT count(*) FROM page) > $9::int THEN" \
+	"   (SELECT id::text FROM page ORDER BY id LIMIT 1 OFFSET $9::int - 1) END"
+
+/* one CSV field: quoted, quotes doubled */
+#define Q(x) "'\"' || replace(coalesce((" x ")::text, ''), '\"', '\"\"') || '\"'"
+
+static const char events_json_sql[] = EVENTS_PAGE_SQL
+	" SELECT json_build_object('items', coalesce((SELECT json_agg(json_build_object('id', e.id, 'seq', e.seq,"
+	"  'type', e.type, 'asset', (SELECT slug FROM asset WHERE id = e.asset_id), 'asset_id', e.asset_id,"
+	"  'finding_id', e.finding_id, 'from_state', e.from_state, 'to_state', e.to_state,"
+	"  'actor', e.actor_name, 'actor_type', e.actor_type, 'actor_id', e.actor_id, 'source', e.source,"
+	"  'justification', e.justification, 'payload', e.payload, 'created_at', e.created_at,"
+	"  'prev_hash', e.prev_hash, 'hash', e.hash) ORDER BY e.id)"
+	"  FROM (SELECT * FROM page ORDER BY id LIMIT $9::int) e), '[]'),"
+	" 'next_cursor', " EVENTS_NEXT_SQL ")::text, NULL";
+
+static const char events_csv_sql[] = EVENTS_PAGE_SQL
+	" SELECT coalesce((SELECT string_agg(concat_ws(',', e.id, e.seq, " Q("e.created_at") ", " Q("e.type") ","
+	"  " Q("(SELECT slug FROM asset WHERE id = e.asset_id)") ", e.finding_id, " Q("e.from_state") ","
+	"  " Q("e.to_state") ", " Q("e.actor_type") ", " Q("e.actor_id") ", " Q("e.actor_name") ","
+	"  " Q("e.source") ", " Q("e.justification") ", " Q("e.payload") ", e.prev_hash, e.hash), E'\\r\\n'"
+	"  ORDER BY e.id) FROM (SELECT * FROM page ORDER BY id LIMIT $9::int) e), ''), " EVENTS_NEXT_SQL;
+
+#define EVENTS_CSV_HEADER \
+	"id,seq,created_at,type,asset,finding_id,from_state,to_state,actor_type,actor_id,actor,source," \
+	"justification,payload,prev_hash,hash\r\n"
+
 int workflow_events_json(struct db *db, long long org_id, const struct event_filter *f, char **out)
 {
 	char org[24], fid[24], after[24], lim[24], user[24];
@@ -217,31 +260,17 @@ int workflow_events_json(struct db *db, long long org_id, const struct event_fil
 	LL(lim, f->limit);
 	LL(user, f->restrict_user_id);
 	const char *p[] = { org, f->type, f->actor, f->asset, fid, f->since, f->until, after, lim, user };
-	PGresult *r = db_exec(db,
-		"WITH page AS (SELECT e.* FROM event e WHERE e.org_id = $1"
-		" AND ($2::text IS NULL OR e.type = $2)"
-		" AND ($3::text IS NULL OR e.actor_name = $3)"
-		" AND ($4::text IS NULL OR e.asset_id = (SELECT id FROM asset WHERE org_id = $1 AND slug = $4))"
-		" AND ($5::bigint = 0 OR e.finding_id = $5::bigint)"
-		" AND ($6::timestamptz IS NULL OR e.created_at >= $6::timestamptz)"
-		" AND ($7::timestamptz IS NULL OR e.created_at < $7::timestamptz)"
-		" AND e.id > $8::bigint"
-		" AND ($10::bigint = 0 OR EXISTS (SELECT 1 FROM asset_owner o WHERE o.asset_id = e.asset_id"
-		"      AND o.user_id = $10::bigint))"
-		" ORDER BY e.id LIMIT $9::int + 1)"
-		" SELECT json_build_object('items', coalesce((SELECT json_agg(json_build_object('id', e.id, 'seq', e.seq,"
-		"  'type', e.type, 'asset', (SELECT slug FROM asset WHERE id = e.asset_id), 'asset_id', e.asset_id,"
-		"  'finding_id', e.finding_id, 'from_state', e.from_state, 'to_state', e.to_state,"
-		"  'actor', e.actor_name, 'actor_type', e.actor_type, 'actor_id', e.actor_id, 'source', e.source,"
-		"  'justification', e.justification, 'payload', e.payload, 'created_at', e.created_at,"
-		"  'prev_hash', e.prev_hash, 'hash', e.hash) ORDER BY e.id)"
-		"  FROM (SELECT * FROM page ORDER BY id LIMIT $9::int) e), '[]'),"
-		" 'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $9::int THEN"
-		"   (SELECT id::text FROM page ORDER BY id LIMIT 1 OFFSET $9::int - 1) END)::text",
-		10, p);
+	PGresult *r = db_exec(db, f->csv ? events_csv_sql : events_json_sql, 10, p);
 	if (!r)
 		return db_last_rc(db);
-	*out = xstrdup(PQgetvalue(r, 0, 0));
+	if (f->csv) {
+		const char *rows = PQgetvalue(r, 0, 0);
+		*out = xasprintf(EVENTS_CSV_HEADER "%s%s", rows, rows[0] ? "\r\n" : "");
+	} else {
+		*out = xstrdup(PQgetvalue(r, 0, 0));
+	}
+	if (f->next_cursor && f->next_cursor_len)
+		snprintf(f->next_cursor, f->next_cursor_len, "%s", PQgetisnull(r, 0, 1) ? "" : PQgetvalue(r, 0, 1));
 	PQclear(r);
 	return FF_OK;
 }
@@ -262,6 +291,8 @@ static const char *const due_where[] = {
 		"(f.state = 'accepted' AND f.review_date > current_date AND f.review_date <= current_date + 366)"
 		" OR (f.state = 'false_positive' AND f.revalidation_date > current_date"
 		"     AND f.revalidation_date <= current_date + 366)",
+	[WORKFLOW_DUE_SLA] =
+		"f.state IN ('open', 'acceptance_requested', 'mitigating', 'verifying') AND f.due_date IS NULL",
 };
 
 static int64_t day_col(PGresult *r, int row, int col)
@@ -269,21 +300,23 @@ static int64_t day_col(PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, int limit, struct workflow_due_row **rows,
-			    int *n)
+int workflow_due_candidates(struct db *db, enum workflow_due_kind kind, long long after_id, int limit,
+			    struct workflow_due_row **rows, int *n)
 {
-	char sql[2048], lim[16];
+	char sql[2048], lim[16], after[24];
 	snprintf(sql, sizeof(sql),
 		 "SELECT f.id, f.org_id, f.asset_id, f.state, f.severity, coalesce(f.score10, -1),"
 		 " ((f.first_seen AT TIME ZONE 'UTC')::date - date '1970-01-01'),"
 		 " f.review_date - date '1970-01-01', f.revalidation_date - date '1970-01-01',"
-		 " 'auto-accepted' = ANY(f.tags) FROM finding f WHERE %s ORDER BY f.id LIMIT $1::int",
+		 " 'auto-accepted' = ANY(f.tags) FROM finding f WHERE (%s) AND f.id > $2::bigint"
+		 " ORDER BY f.id LIMIT $1::int",
 		 due_where[kind]);
 	LL(lim, limit);
-	const char *p[] = { lim };
+	LL(after, after_id);
+	const char *p[] = { lim, after };
 	*rows = NULL;
 	*n = 0;
-	PGresult *r = db_exec(db, sql, 1, p);
+	PGresult *r = db_exec(db, sql, 2, p);
 	if (!r)
 		return db_last_rc(db);
 	*n = PQntuples(r);
@@ -327,4 +360,13 @@ int workflow_reminder_info(struct db *db, long long finding_id, char **out)
 		*out = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return rc;
+}
+
+int workflow_set_sla_due(struct db *db, long long finding_id, int64_t day)
+{
+	char id[24], d[11];
+	LL(id, finding_id);
+	ff_days_to_date(day, d);
+	const char *p[] = { id, d };
+	return db_cmd(db, "UPDATE finding SET due_date = $2::date WHERE id = $1 AND due_date IS NULL", 2, p);
 }

@@ -89,17 +89,18 @@ static void set_package(struct ictx *c, const char *ref)
 	struct ingest_finding *f = &c->f;
 	if (!ref)
 		return;
+	/* a BOM-link "urn:cdx:serial/version#bom-ref" names a component of another BOM */
 	const char *hash = strncmp(ref, "urn:cdx:", 8) == 0 ? strchr(ref, '#') : NULL;
-	json_t *comp = json_object_get(st_of(c)->comps, hash ? hash + 1 : ref);
+	const char *key = hash ? hash + 1 : ref;
+	json_t *comp = json_object_get(st_of(c)->comps, key);
 	if (comp) {
 		fnd_set(&f->pkg_name, js(comp, "name"));
 		fnd_set(&f->version, js(comp, "version"));
 		fnd_set(&f->purl, js(comp, "purl"));
 	}
-	if (!f->purl && strncmp(ref, "pkg:", 4) == 0)
-		fnd_set(&f->purl, ref);
-	if (!f->pkg_name && !comp)
-		fnd_set(&f->pkg_name, hash ? hash + 1 : ref);
+	if (!f->purl && strncmp(key, "pkg:", 4) == 0)
+		fnd_set(&f->purl, key);
+	purl_split(f->purl, &f->pkg_name, &f->version);
 }
 
 static const char *method_version(const char *m)

@@ -9,26 +9,13 @@
 #include "common/rc.h"
 #include "ingest_int.h"
 
-/* the version of a purl, "pkg:maven/g/a@1.2?x" -> "1.2" */
-static void version_from_purl(struct ingest_finding *f)
-{
-	const char *at = f->purl ? strchr(f->purl, '@') : NULL;
-	if (at && !f->version)
-		fnd_setn(&f->version, at + 1, strcspn(at + 1, "?#"));
-	if (f->purl && !f->pkg_name) {
-		const char *slash = strrchr(f->purl, '/');
-		const char *start = slash ? slash + 1 : f->purl;
-		fnd_setn(&f->pkg_name, start, strcspn(start, "@?#"));
-	}
-}
-
 static int emit_common(struct ictx *c, const char *file, const char *purl)
 {
 	struct ingest_finding *f = &c->f;
 	f->kind = INGEST_KIND_SCA;
 	fnd_set(&f->file, file);
 	fnd_set(&f->purl, purl);
-	version_from_purl(f);
+	purl_split(f->purl, &f->pkg_name, &f->version);
 	if (!f->pkg_name)
 		fnd_set(&f->pkg_name, file);
 	if (!f->title)

@@ -6,7 +6,16 @@
  * as a stream: JSON through yajl with one small jansson tree per result
  * element, XML through libxml2's reader (no network, no DTD, no entity
  * expansion), so memory does not grow with the report. gzip input (magic
- * bytes) is inflated on the fly, capped by the document size limit. */
+ * bytes) is inflated on the fly, capped by the document size limit.
+ *
+ * What streaming costs: context is taken in document order. A SARIF run's
+ * tool (rules) and taxonomies must come before its results (every tool
+ * writes them so); Grype's "source" follows the matches, so the image is
+ * not known for them; CycloneDX components are remembered (bom-ref, name,
+ * version, purl) to resolve "affects", so that map grows with the SBOM's
+ * component count (bounded by max_results). Findings with equal identity
+ * (same CVE and package in two paths, same rule and snippet twice in a
+ * file) get the same fingerprint: the consumer merges them. */
 #ifndef FF_INGEST_INGEST_H
 #define FF_INGEST_INGEST_H
 

@@ -110,5 +110,8 @@ extern const struct xfmt ingest_depcheck_xml_fmt;
 
 /* purl helpers */
 char *purl_from_type(const char *type, const char *name, const char *version);
+/* purl_split sets *name / *version (when still NULL) from a purl's last
+ * path segment and version; copies, freed with free() */
+void purl_split(const char *purl, char **name, char **version);
 
 #endif

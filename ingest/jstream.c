@@ -31,8 +31,9 @@ struct lex {
 	bool esc;
 	size_t depth;
 	size_t str_len;
-	unsigned long line;
-	unsigned long col;
+	unsigned long line;            /* newlines seen */
+	unsigned long long line_start; /* offset of the current line's first byte */
+	unsigned long long off;        /* offset of the next byte */
 };
 
 struct js {
@@ -158,7 +159,6 @@ static int cb_key(void *ctx, const unsigned char *s, size_t n)
 
 static int push(struct js *j, bool is_obj)
 {
-	struct js *jj = j;
 	if (j->top >= j->cap) {
 		ictx_fail(j->c, FF_ETOOBIG, "nesting deeper than %zu", j->c->lim.max_depth);
 		return 0;
@@ -168,7 +168,7 @@ static int push(struct js *j, bool is_obj)
 	size_t plen = j->path.len;
 	if (parent_streamed) {
 		if (j->top)
-			path_push_child(jj);
+			path_push_child(j);
 		streamed = matches(j->fmt, j->path.data ? j->path.data : "");
 		if (streamed)
 			plen = j->path.len;
@@ -229,61 +229,88 @@ static const yajl_callbacks js_cbs = {
 	.yajl_end_array = cb_end,
 };
 
+/* bytes the pre-lexer must look at; everything else is skipped in bulk */
+static const unsigned char lex_special[256] = {
+	['"'] = 1, ['\\'] = 1, ['\n'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1,
+};
+
+static size_t lex_fail(struct ingest_error *err, size_t i, const char *what, size_t limit)
+{
+	err->rc = FF_ETOOBIG;
+	snprintf(err->msg, sizeof(err->msg), "%s %zu%s", what, limit, strstr(what, "string") ? " bytes" : "");
+	return i;
+}
+
+/* one special byte (or an escaped one); returns false past a limit */
+static bool lex_byte(struct lex *l, unsigned char ch, unsigned long long at, const struct ingest_limits *lim)
+{
+	if (ch == '\n') {
+		l->line++;
+		l->line_start = at + 1;
+	}
+	if (l->in_str) {
+		if (l->esc)
+			l->esc = false;
+		else if (ch == '\\')
+			l->esc = true;
+		else if (ch == '"')
+			l->in_str = false;
+		if (!l->in_str)
+			return true;
+		return ++l->str_len <= lim->max_string;
+	}
+	if (ch == '"') {
+		l->in_str = true;
+		l->str_len = 0;
+	} else if (ch == '{' || ch == '[') {
+		return ++l->depth <= lim->max_depth;
+	} else if ((ch == '}' || ch == ']') && l->depth) {
+		l->depth--;
+	}
+	return true;
+}
+
 /* pre-lex n bytes; returns how many are fine (n when all), filling err at
  * the first byte past a limit */
 static size_t prelex(struct lex *l, const unsigned char *p, size_t n, const struct ingest_limits *lim,
 	struct ingest_error *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = p[i];
-		if (l->in_str) {
-			if (l->esc)
-				l->esc = false;
-			else if (ch == '\\')
-				l->esc = true;
-			else if (ch == '"')
-				l->in_str = false;
-			if (l->in_str && ++l->str_len > lim->max_string) {
-				err->rc = FF_ETOOBIG;
-				snprintf(err->msg, sizeof(err->msg), "string longer than %zu bytes", lim->max_string);
-				return i;
-			}
-		} else if (ch == '"') {
-			l->in_str = true;
-			l->str_len = 0;
-		} else if (ch == '{' || ch == '[') {
-			if (++l->depth > lim->max_depth) {
-				err->rc = FF_ETOOBIG;
-				snprintf(err->msg, sizeof(err->msg), "nesting deeper than %zu", lim->max_depth);
-				return i;
-			}
-		} else if ((ch == '}' || ch == ']') && l->depth) {
-			l->depth--;
+	size_t i = 0;
+	while (i < n) {
+		if (!l->esc) {
+			size_t j = i;
+			while (j < n && !lex_special[p[j]])
+				j++;
+			if (l->in_str && l->str_len + (j - i) > lim->max_string)
+				return lex_fail(err, i + (lim->max_string - l->str_len), "string longer than", lim->max_string);
+			if (l->in_str)
+				l->str_len += j - i;
+			i = j;
+			if (i == n)
+				break;
 		}
-		if (ch == '\n') {
-			l->line++;
-			l->col = 0;
-		} else {
-			l->col++;
-		}
+		if (!lex_byte(l, p[i], l->off + i, lim))
+			return lex_fail(err, i, l->in_str ? "string longer than" : "nesting deeper than",
+				l->in_str ? lim->max_string : lim->max_depth);
+		i++;
 	}
+	l->off += n;
 	return n;
 }
 
-/* line/col of byte k of the chunk, from the position at the chunk start */
-static void pos_in_chunk(const unsigned char *p, size_t k, unsigned long line, unsigned long col,
-	struct ingest_error *err)
+/* line/col of byte k of the chunk starting at off, from the lexer state
+ * at the chunk start */
+static void pos_in_chunk(const unsigned char *p, size_t k, unsigned long long off, unsigned long line,
+	unsigned long long line_start, struct ingest_error *err)
 {
 	for (size_t i = 0; i < k; i++) {
 		if (p[i] == '\n') {
 			line++;
-			col = 0;
-		} else {
-			col++;
+			line_start = off + i + 1;
 		}
 	}
 	err->line = line + 1;
-	err->col = col + 1;
+	err->col = (unsigned long)(off + k - line_start + 1);
 }
 
 static void fill_pointer(struct js *j, struct ingest_error *err)
@@ -311,12 +338,24 @@ static void js_free(struct js *j)
 	buf_free(&j->path);
 }
 
+/* yajl's messages end in a newline and may span lines */
+static void one_line(char *m)
+{
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
+		m[--n] = '\0';
+	for (char *p = m; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
 /* feed one chunk; on failure err is filled with the position */
 static int feed(struct js *j, yajl_handle h, struct lex *l, const unsigned char *p, size_t n,
 	unsigned long long off)
 {
 	struct ingest_error *err = j->c->err;
-	unsigned long line0 = l->line, col0 = l->col;
+	unsigned long line0 = l->line;
+	unsigned long long start0 = l->line_start;
 	size_t ok = prelex(l, p, n, &j->c->lim, err);
 	yajl_status st = n ? yajl_parse(h, p, ok) : yajl_complete_parse(h);
 	size_t at = ok;
@@ -329,6 +368,7 @@ static int feed(struct js *j, yajl_handle h, struct lex *l, const unsigned char 
 			err->rc = FF_EINVAL;
 			snprintf(err->msg, sizeof(err->msg), "invalid JSON: %s", m ? (char *)m : "parse error");
 			yajl_free_error(h, m);
+			one_line(err->msg);
 		}
 	} else if (ok == n) {
 		return FF_OK;
@@ -336,7 +376,7 @@ static int feed(struct js *j, yajl_handle h, struct lex *l, const unsigned char 
 	if (!err->rc)
 		err->rc = FF_EINVAL;
 	err->offset = off + at;
-	pos_in_chunk(p, at, line0, col0, err);
+	pos_in_chunk(p, at, off, line0, start0, err);
 	fill_pointer(j, err);
 	return err->rc;
 }
@@ -358,10 +398,19 @@ int json_stream_run(struct ictx *c, struct src *s, const struct jfmt *fmt)
 		if (n < 0) {
 			rc = (int)n;
 			c->err->line = l.line + 1;
-			c->err->col = l.col + 1;
+			c->err->col = (unsigned long)(l.off - l.line_start + 1);
 			goto out;
 		}
-		rc = feed(&j, h, &l, chunk, (size_t)n, off);
+		size_t skip = 0;
+		if (off == 0 && n >= 3 && memcmp(chunk, "\xef\xbb\xbf", 3) == 0) {
+			skip = 3; /* a UTF-8 byte order mark (Windows tools write one) */
+			l.off = l.line_start = 3;
+		}
+		if (n > 0 && (size_t)n == skip) {
+			off += skip;
+			continue;
+		}
+		rc = feed(&j, h, &l, chunk + skip, (size_t)n - skip, off + skip);
 		if (rc != FF_OK || n == 0)
 			break;
 		off += (unsigned long long)n;
@@ -373,7 +422,7 @@ int json_stream_run(struct ictx *c, struct src *s, const struct jfmt *fmt)
 	if (rc != FF_OK && !c->err->line) {
 		c->err->offset = off;
 		c->err->line = l.line + 1;
-		c->err->col = l.col + 1;
+		c->err->col = (unsigned long)(l.off - l.line_start + 1);
 	}
 out:
 	yajl_free(h);

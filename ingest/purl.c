@@ -53,3 +53,19 @@ char *purl_from_type(const char *type, const char *name, const char *version)
 	free(n);
 	return out;
 }
+
+void purl_split(const char *purl, char **name, char **version)
+{
+	if (!purl || strncmp(purl, "pkg:", 4) != 0)
+		return;
+	size_t end = strcspn(purl, "?#");
+	const char *at = memchr(purl, '@', end);
+	size_t stop = at ? (size_t)(at - purl) : end;
+	const char *slash = purl + stop;
+	while (slash > purl + 4 && slash[-1] != '/')
+		slash--;
+	if (name && !*name && slash < purl + stop)
+		*name = xstrndup(slash, (size_t)(purl + stop - slash));
+	if (version && !*version && at && at + 1 < purl + end)
+		*version = xstrndup(at + 1, (size_t)(purl + end - at - 1));
+}

@@ -89,7 +89,34 @@ static void ids_from_text(struct ingest_finding *f, const char *s)
 	}
 }
 
-static void cwe_from_rule(struct ingest_finding *f, const json_t *rule)
+/* A reference to a taxon (result.taxa[] or a rule relationship target):
+ * the taxonomy is named directly or by its index in run.taxonomies, the
+ * taxon by id or by its index in that taxonomy's taxa. CWE ids only. */
+static void cwe_from_ref(struct ingest_finding *f, const json_t *taxonomies, const json_t *ref)
+{
+	const char *comp = js(ref, "toolComponent.name");
+	json_t *tax = NULL;
+	long long ci = jl(ref, "toolComponent.index", -1);
+	if (ci >= 0)
+		tax = json_array_get(taxonomies, (size_t)ci);
+	if (!comp)
+		comp = js(tax, "name");
+	if (!comp || strcasecmp(comp, "CWE") != 0)
+		return;
+	const char *id = js(ref, "id");
+	long long ti = jl(ref, "index", -1);
+	if (!id && ti >= 0)
+		id = js(json_array_get(jg(tax, "taxa"), (size_t)ti), "id");
+	if (id && !strcasestr(id, "cwe")) {
+		char *full = xasprintf("CWE-%s", id);
+		fnd_add_cwe(f, full);
+		free(full);
+	} else {
+		fnd_add_cwe(f, id);
+	}
+}
+
+static void cwe_from_rule(struct ingest_finding *f, const json_t *rule, const json_t *taxonomies)
 {
 	size_t i;
 	json_t *x;
@@ -98,25 +125,19 @@ static void cwe_from_rule(struct ingest_finding *f, const json_t *rule)
 		if (t && strcasestr(t, "cwe"))
 			fnd_add_cwe(f, t);
 	}
-	json_array_foreach(jg(rule, "relationships"), i, x) {
-		const char *comp = js(x, "target.toolComponent.name");
-		if (comp && strcasecmp(comp, "CWE") == 0)
-			fnd_add_cwe(f, js(x, "target.id"));
-	}
+	json_array_foreach(jg(rule, "relationships"), i, x)
+		cwe_from_ref(f, taxonomies, jg(x, "target"));
 	const char *cwe = js(rule, "properties.cwe");
 	if (cwe)
 		fnd_add_cwe(f, cwe);
 }
 
-static void cwe_from_taxa(struct ingest_finding *f, const json_t *r)
+static void cwe_from_taxa(struct ingest_finding *f, const json_t *r, const json_t *taxonomies)
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(jg(r, "taxa"), i, x) {
-		const char *comp = js(x, "toolComponent.name");
-		if (!comp || strcasecmp(comp, "CWE") == 0)
-			fnd_add_cwe(f, js(x, "id"));
-	}
+	json_array_foreach(jg(r, "taxa"), i, x)
+		cwe_from_ref(f, taxonomies, x);
 }
 
 /* "Package: x\nInstalled Version: y\nFixed Version: z" as Trivy writes */
@@ -240,8 +261,8 @@ static int on_result(struct ictx *c, const json_t *r)
 	if (!f->description)
 		fnd_set(&f->description, js(rule, "fullDescription.text"));
 	severity(f, r, rule);
-	cwe_from_rule(f, rule);
-	cwe_from_taxa(f, r);
+	cwe_from_rule(f, rule, s->taxonomies);
+	cwe_from_taxa(f, r, s->taxonomies);
 	location(f, r);
 	pkg_from_message(f, msg);
 	f->tool_fingerprint = fingerprint_of(r);

@@ -41,6 +41,18 @@ static void xs_error(void *ctx, const xmlError *e)
 	while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
 		n--;
 	snprintf(err->msg, sizeof(err->msg), "invalid XML: %.*s", (int)n, e->message ? e->message : "error");
+	for (char *p = err->msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+/* libxml2 reports some errors (encoding conversion) only through its
+ * generic handler, which prints to stderr; the reader's structured handler
+ * gets the ones that matter */
+static void xs_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
 }
 
 static int check_node(struct xs *x, xmlTextReaderPtr r)
@@ -122,6 +134,7 @@ int xml_stream_run(struct ictx *c, struct src *s, const struct xfmt *fmt)
 		rc = ictx_fail(c, FF_EPERM, "could not start the XML reader");
 		goto out;
 	}
+	xmlSetGenericErrorFunc(NULL, xs_silent);
 	xmlTextReaderSetStructuredErrorHandler(r, (xmlStructuredErrorFunc)xs_error, &x);
 	rc = xs_loop(&x, r, fmt);
 	if (rc == FF_OK && fmt->finish)

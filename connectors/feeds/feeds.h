@@ -114,7 +114,7 @@ struct feed_opts {
 	const char *until;          /* NVD: end of the sync, NULL = now */
 	int batch_records;          /* NVD file tree: records per batch; 0 = 2000 */
 	size_t max_file;            /* largest file or download; 0 = 512 MiB */
-	char *tmpdir;               /* for downloads; NULL = $TMPDIR or /tmp */
+	const char *tmpdir;         /* for downloads; NULL = $TMPDIR or /tmp */
 };
 
 struct feed_ops {

@@ -32,6 +32,7 @@ struct nvd_run {
 	int nsent, rate_n;
 	long rate_window;
 	long long done;             /* records read in this run */
+	long long win_total;        /* totalResults seen in this window in this run, -1 = none yet */
 };
 
 /* "YYYY-MM-DDTHH:MM:SS..." (UTC) to epoch seconds */
@@ -201,13 +202,19 @@ static int one_page(struct nvd_run *r, int per_page, int *finished)
 	if (!rc && p.start_index != r->cur.next_index)
 		rc = feed_err_set(r->e, FF_EINVAL, "nvd: %s: page starts at %lld, asked for %lld", url, p.start_index,
 				  r->cur.next_index);
+	if (!rc && r->win_total >= 0 && p.total != r->win_total)
+		rc = feed_err_set(r->e, FF_EINVAL, "nvd: %s: totalResults changed from %lld to %lld within the window",
+				  url, r->win_total, p.total);
 	if (!rc && r->s->total)
 		r->s->total(r->s->ctx, r->done + p.total - p.start_index);
 	rc = rc ? rc : nvd_page_emit(url, &p, r->s, r->e);
 	if (rc)
 		goto out;
 	r->done += (long long)json_array_size(p.vulns);
+	r->win_total = p.total;
 	*finished = advance(r, (long long)json_array_size(p.vulns), p.total);
+	if (r->cur.next_index == 0)
+		r->win_total = -1; /* a new window */
 	if (r->s->batch_done)
 		rc = r->s->batch_done(r->s->ctx, &r->cur);
 out:
@@ -229,6 +236,7 @@ static int nvd_read_url(const char *url, const struct feed_opts *o, const struct
 	if (r->rate_n > RATE_MAX)
 		r->rate_n = RATE_MAX;
 	r->rate_window = o->rate_window_ms > 0 ? o->rate_window_ms : 30000;
+	r->win_total = -1;
 	int rc = cursor_init(r);
 	while (!rc && !finished)
 		rc = one_page(r, per_page, &finished);

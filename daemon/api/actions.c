@@ -91,13 +91,21 @@ static int parse_command(json_t *body, struct http_resp *resp, struct workflow_c
  * and the allowed events, 422 points at the field */
 static void refusal(struct http_resp *resp, const struct workflow_result *r)
 {
-	static const char *titles[] = { [403] = "Forbidden", [404] = "Not found", [409] = "Conflict",
-					[422] = "Validation failed" };
-	int st = r->status >= 403 && r->status <= 422 && titles[r->status] ? r->status : 500;
+	static const struct {
+		int status;
+		const char *title;
+	} titles[] = { { 403, "Forbidden" }, { 404, "Not found" }, { 409, "Conflict" }, { 422, "Validation failed" } };
+	int st = 500;
+	const char *title = "Internal error";
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (titles[i].status == r->status) {
+			st = r->status;
+			title = titles[i].title;
+		}
 	char ptr[80] = "";
 	if (st == 422 && r->res.field)
 		api_pointer(ptr, sizeof(ptr), r->res.field);
-	http_problem(resp, st, st == 500 ? "Internal error" : titles[st], ptr[0] ? ptr : NULL, "%s", r->detail);
+	http_problem(resp, st, title, ptr[0] ? ptr : NULL, "%s", r->detail);
 	if (st != 409)
 		return;
 	json_t *p = json_loads(resp->body, 0, NULL);

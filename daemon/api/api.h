@@ -73,6 +73,9 @@ int api_check_fields(json_t *obj, const char *const *allowed, struct http_resp *
 void api_pointer(char *out, size_t n, const char *key);
 /* api_limit reads ?limit= (default def, 1..max) or answers 422 and returns -1 */
 int api_limit(struct http_req *req, struct http_resp *resp, int def, int max);
+/* api_id_param reads the {id} path parameter (a positive integer) or
+ * answers 404 naming what was looked for, and returns -1 */
+long long api_id_param(struct http_req *req, struct http_resp *resp, const char *what);
 /* api_cursor reads ?cursor= (an id from next_cursor) or answers 422 and returns -1 */
 long long api_cursor(struct http_req *req, struct http_resp *resp);
 

@@ -36,6 +36,7 @@ static const struct field fields[] = {
 	{ "functional_group", F_STR, NULL, 200, 1, 0 },
 	{ "tags", F_STRARR, NULL, 64, 0, 0 },
 	{ "internet_exposed", F_BOOL, NULL, 0, 0, 0 },
+	{ "keep_network_av", F_BOOL, NULL, 0, 0, 0 },
 	{ "importance", F_ENUM, "primary|secondary", 0, 1, 0 },
 	{ "confidentiality_requirement", F_ENUM, REQ_LEVELS, 0, 0, 0 },
 	{ "integrity_requirement", F_ENUM, REQ_LEVELS, 0, 0, 0 },

@@ -102,3 +102,13 @@ long long api_cursor(struct http_req *req, struct http_resp *resp)
 	}
 	return v;
 }
+
+long long api_id_param(struct http_req *req, struct http_resp *resp, const char *what)
+{
+	long long id;
+	if (str_to_ll(http_param(req, "id"), 1, 9223372036854775807LL, &id)) {
+		http_problem(resp, 404, "Not found", NULL, "no %s '%s'", what, http_param(req, "id"));
+		return -1;
+	}
+	return id;
+}

@@ -70,42 +70,29 @@ void api_finding_list(struct http_req *req, struct http_resp *resp, struct db *d
 		http_json(resp, 200, out);
 }
 
-static long long finding_id(struct http_req *req, struct http_resp *resp)
+typedef int (*finding_reader)(struct db *db, long long org_id, long long id, long long restrict_user_id, char **out);
+
+static void answer_finding(struct http_req *req, struct http_resp *resp, struct db *db, finding_reader read)
 {
-	long long id;
-	if (str_to_ll(http_param(req, "id"), 1, 9223372036854775807LL, &id)) {
-		http_problem(resp, 404, "Not found", NULL, "no finding '%s'", http_param(req, "id"));
-		return -1;
-	}
-	return id;
+	long long id = api_id_param(req, resp, "finding");
+	if (id < 0)
+		return;
+	char *out = NULL;
+	int rc = read(db, req->who.org_id, id, visible_to(req), &out);
+	if (rc == FF_ENOTFOUND)
+		http_problem(resp, 404, "Not found", NULL, "no finding %lld", id);
+	else if (rc)
+		http_db_error(resp, rc, db);
+	else
+		http_json(resp, 200, out);
 }
 
 void api_finding_get(struct http_req *req, struct http_resp *resp, struct db *db)
 {
-	long long id = finding_id(req, resp);
-	if (id < 0)
-		return;
-	char *out = NULL;
-	int rc = finding_get_json(db, req->who.org_id, id, visible_to(req), &out);
-	if (rc == FF_ENOTFOUND)
-		http_problem(resp, 404, "Not found", NULL, "no finding %lld", id);
-	else if (rc)
-		http_db_error(resp, rc, db);
-	else
-		http_json(resp, 200, out);
+	answer_finding(req, resp, db, finding_get_json);
 }
 
 void api_finding_events(struct http_req *req, struct http_resp *resp, struct db *db)
 {
-	long long id = finding_id(req, resp);
-	if (id < 0)
-		return;
-	char *out = NULL;
-	int rc = finding_events_json(db, req->who.org_id, id, visible_to(req), &out);
-	if (rc == FF_ENOTFOUND)
-		http_problem(resp, 404, "Not found", NULL, "no finding %lld", id);
-	else if (rc)
-		http_db_error(resp, rc, db);
-	else
-		http_json(resp, 200, out);
+	answer_finding(req, resp, db, finding_events_json);
 }

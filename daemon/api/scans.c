@@ -163,19 +163,9 @@ void api_scan_upload(struct http_req *req, struct http_resp *resp, struct db *db
 		http_json(resp, strcmp(status, "done") == 0 ? 201 : 202, scan);
 }
 
-static long long id_param(struct http_req *req, struct http_resp *resp)
-{
-	long long id;
-	if (str_to_ll(http_param(req, "id"), 1, 9223372036854775807LL, &id)) {
-		http_problem(resp, 404, "Not found", NULL, "no such id '%s'", http_param(req, "id"));
-		return -1;
-	}
-	return id;
-}
-
 void api_scan_get(struct http_req *req, struct http_resp *resp, struct db *db)
 {
-	long long id = id_param(req, resp);
+	long long id = api_id_param(req, resp, "scan");
 	if (id < 0)
 		return;
 	char *scan = NULL;

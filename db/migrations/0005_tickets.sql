@@ -103,3 +103,22 @@ CREATE TABLE ticket_seen_comment (
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tracker_id, remote_id)
 );
+
+-- the ticket of a finding as the REST API shows it: the remote side, what
+-- is still to do (pending ticket jobs), what failed and the last error.
+-- NULL when the finding never had a ticket (nor a ticket.create).
+CREATE INDEX job_ticket_finding ON job ((payload->>'finding_id')) WHERE kind LIKE 'ticket.%';
+CREATE FUNCTION ff_finding_ticket_json(fid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('tracker_id', t.tracker_id, 'key', t.remote_key, 'url', t.url,
+        'remote_state', t.remote_state, 'last_synced', t.last_synced,
+        'last_error', coalesce(t.last_error, (SELECT j.last_error FROM job j WHERE j.kind LIKE 'ticket.%'
+            AND j.state IN ('queued', 'running', 'failed') AND j.payload->>'finding_id' = fid::text
+            ORDER BY j.id DESC LIMIT 1)),
+        'failed', (SELECT coalesce(jsonb_agg(j.kind ORDER BY j.id), '[]') FROM job j WHERE j.kind LIKE 'ticket.%'
+            AND j.state = 'failed' AND j.payload->>'finding_id' = fid::text),
+        'pending', (SELECT coalesce(jsonb_agg(j.kind ORDER BY j.id), '[]') FROM job j WHERE j.kind LIKE 'ticket.%'
+            AND j.state IN ('queued', 'running') AND j.payload->>'finding_id' = fid::text))
+    FROM (SELECT NULL) x LEFT JOIN ticket t ON t.finding_id = fid
+    WHERE t.id IS NOT NULL OR EXISTS (SELECT 1 FROM job j WHERE j.kind LIKE 'ticket.%'
+        AND j.kind = 'ticket.create' AND j.payload->>'finding_id' = fid::text)
+$$;

@@ -17,7 +17,8 @@ pgport=$((30000 + RANDOM % 10000))
 dsn=$(PG_FSYNC=${FF_BENCH_FSYNC:-on} "$root/scripts/pg.sh" start "$out/pg" "$pgport")
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; "$root/scripts/pg.sh" stop "$out/pg"; }
 trap cleanup EXIT
-export FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn FLAWFIX_SCAN_WAIT_SECONDS=600
+export FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn FLAWFIX_SCAN_WAIT_SECONDS=600 \
+  FLAWFIX_MAX_REPORT_BODY=2147483648 FLAWFIX_JOB_LEASE_SECONDS=600
 "$bin" migrate >"$out/migrate.log" 2>&1 || { cat "$out/migrate.log" >&2; exit 1; }
 "$bin" user add bench --role admin >/dev/null 2>&1
 T=$("$bin" token create --user bench 2>/dev/null)
@@ -32,6 +33,7 @@ psqlc() { runuser -u postgres -- psql -h "$out/pg/sock" -p "$pgport" -U postgres
 # the ceiling: COPY n rows (id, 64-hex fingerprint, state, seen_at) into a table with PK + UNIQUE
 copy_rate() {
   local n=$1
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo 0; return; }
   awk -v n="$n" 'BEGIN { srand(7); for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < 8; k++) s = s sprintf("%08x", int(rand() * 4294967295)); printf "%d\t%s\t1\t2026-01-01 00:00:00+00\n", i, s } }' >"$out/copy.tsv"
   psqlc -c "DROP TABLE IF EXISTS scratch; CREATE TABLE scratch (id bigint PRIMARY KEY, fingerprint text UNIQUE, state int, seen_at timestamptz)"
   local t0 t1
@@ -62,6 +64,7 @@ for spec in "sarif 100000" "trivy 50000" "sarif 10000"; do
   curl -fs -o /dev/null -H "Authorization: Bearer $T" -H 'Content-Type: application/json' -X POST "http://$FLAWFIX_LISTEN/api/v1/assets" \
     -d "{\"name\":\"$slug\",\"slug\":\"$slug\",\"kind\":\"application\",\"technical_owners\":[\"bench\"]}"
   read -r s1 g1 new1 _ < <(import_once "$slug" "$out/$kind-$n.json")
+  [[ "$new1" =~ ^[0-9]+$ ]] || { echo "import of $kind $n failed: $(cat "$out/scan.json")" >&2; continue; }
   read -r s2 g2 _ still2 < <(import_once "$slug" "$out/$kind-$n.json")
   ceiling=$(copy_rate "$new1")
   size=$(du -m "$out/$kind-$n.json" | cut -f1)

@@ -82,9 +82,9 @@ static int setup(void **state)
 	while (p && fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "URL=", 4) == 0)
-			snprintf(url, sizeof(url), "%s", line + 4);
+			snprintf(url, sizeof(url), "%.*s", (int)sizeof(url) - 1, line + 4);
 		if (strncmp(line, "KEY=", 4) == 0)
-			snprintf(key, sizeof(key), "%s", line + 4);
+			snprintf(key, sizeof(key), "%.*s", (int)sizeof(key) - 1, line + 4);
 	}
 	int rc = p ? pclose(p) : -1;
 	up = rc == 0 && url[0] && key[0];

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -436,9 +437,8 @@ static char *find_mail(const char *needle)
 	char dir[256];
 	snprintf(dir, sizeof(dir), "%s/mail/new", D.dir);
 	DIR *d = opendir(dir);
-	struct dirent *e;
 	char *found = NULL;
-	while (d && !found && (e = readdir(d)) != NULL) {
+	for (struct dirent *e = d ? readdir(d) : NULL; e && !found; e = readdir(d)) {
 		if (e->d_name[0] == '.')
 			continue;
 		char path[600];
@@ -515,6 +515,47 @@ static void test_auto_accept_and_score_rise(void **state)
 	assert_string_equal(ev, "reopen:score rose to or above the auto-accept threshold:true");
 	free(ev);
 	set_policy("/api/v1/assets/lab/policy", "{\"auto_accept\": false}");
+}
+
+static void test_sla_breach_queue(void **state)
+{
+	(void)state;
+	long long f = seed("ops", 1, "high", 78);
+	char q[160];
+	snprintf(q, sizeof(q), "UPDATE finding SET first_seen = now() - interval '100 days' WHERE id = %lld", f);
+	assert_true(th_sql_ok(DSN, q));
+	char *due = NULL;
+	for (int i = 0; i < 100; i++) {
+		due = sqlf("SELECT coalesce((due_date - current_date)::text, '') FROM finding WHERE id = %lld", f);
+		if (due[0])
+			break;
+		free(due);
+		due = NULL;
+		usleep(100 * 1000);
+	}
+	assert_non_null(due);
+	assert_string_equal(due, "-70"); /* high: 30 days SLA from first seen */
+	free(due);
+	char *out = NULL;
+	assert_int_equal(th_http(&D, "GET", "/api/v1/queues/sla-breaches?limit=1000", tok[U_SEC], NULL, &out), 200);
+	json_t *r = jparse(out), *it;
+	size_t i;
+	bool found = false;
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		if (json_integer_value(json_object_get(it, "id")) == f) {
+			found = true;
+			assert_int_equal(json_integer_value(json_object_get(it, "days_left")), -70);
+		}
+	assert_true(found);
+	json_decref(r);
+	free(out);
+	/* mia does not belong to ops: not in her queue */
+	assert_int_equal(th_http(&D, "GET", "/api/v1/queues/sla-breaches?limit=1000", tok[U_MIA], NULL, &out), 200);
+	r = jparse(out);
+	json_array_foreach(json_object_get(r, "items"), i, it)
+		assert_true(json_integer_value(json_object_get(it, "id")) != f);
+	json_decref(r);
+	free(out);
 }
 
 static void test_bulk_accept_1000(void **state)
@@ -629,6 +670,32 @@ static void test_events_for_auditors(void **state)
 	}
 	assert_true(seen >= total); /* the scheduler may add events meanwhile */
 	assert_int_equal(th_http(&D, "GET", "/api/v1/events?since=yesterday", tok[U_AUD], NULL, NULL), 422);
+	/* the CSV export: a header and one CRLF line per event (justifications
+	 * hold no line breaks here) */
+	char auth[200], *hdr = NULL;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok[U_AUD]);
+	const char *h[] = { auth, NULL };
+	long long before = sql_ll("SELECT max(id) FROM event WHERE org_id = 1%s", "");
+	char csvpath[96];
+	snprintf(csvpath, sizeof(csvpath), "/api/v1/events?format=csv&limit=10000&until=2999-01-01");
+	assert_int_equal(th_http_h(&D, "GET", csvpath, h, NULL, &out, &hdr), 200);
+	assert_non_null(strcasestr(hdr, "Content-Type: text/csv"));
+	free(hdr);
+	assert_true(strncmp(out, "id,seq,created_at,type,", 23) == 0);
+	long long lines = 0, upto = 0;
+	for (char *p = strstr(out, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+		lines++;
+	char *last = sqlf("SELECT count(*) FROM event WHERE org_id = 1 AND id <= %lld", before);
+	upto = strtoll(last, NULL, 10);
+	free(last);
+	assert_true(lines - 1 >= upto);
+	assert_non_null(strstr(out, "\"approve\""));
+	free(out);
+	assert_int_equal(th_http_h(&D, "GET", "/api/v1/events?format=csv&limit=2", h, NULL, &out, &hdr), 200);
+	assert_non_null(strcasestr(hdr, "X-Next-Cursor: "));
+	free(hdr);
+	free(out);
+	assert_int_equal(th_http(&D, "GET", "/api/v1/events?format=xml", tok[U_AUD], NULL, NULL), 422);
 	/* ned belongs to no asset: sees no finding event */
 	assert_int_equal(th_http(&D, "GET", "/api/v1/events?type=accept", tok[U_NED], NULL, &out), 200);
 	r = jparse(out);
@@ -709,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_reopens),
 		cmocka_unit_test(test_reminders_reach_the_maildir),
 		cmocka_unit_test(test_auto_accept_and_score_rise),
+		cmocka_unit_test(test_sla_breach_queue),
 		cmocka_unit_test(test_bulk_accept_1000),
 		cmocka_unit_test(test_concurrent_commands_one_winner),
 		cmocka_unit_test(test_events_for_auditors),

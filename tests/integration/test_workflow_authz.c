@@ -400,6 +400,20 @@ static void test_login_throttling(void **state)
 	assert_int_equal(login("aud", WEB_PW, cookie, sizeof(cookie), csrf, sizeof(csrf), NULL), 429);
 }
 
+static void test_secure_cookie_behind_https(void **state)
+{
+	(void)state;
+	th_daemon_stop(&D, SIGTERM);
+	const char *env[] = { "FLAWFIX_PUBLIC_URL=https://flawfix.example", NULL };
+	assert_int_equal(th_daemon_start(&D, DSN, env), 0);
+	assert_true(th_sql_ok(DSN, "DELETE FROM login_throttle")); /* the address was locked above */
+	char cookie[256], csrf[128], *h = NULL;
+	assert_int_equal(login("aud", WEB_PW, cookie, sizeof(cookie), csrf, sizeof(csrf), &h), 201);
+	assert_non_null(strstr(h, "; Secure"));
+	assert_non_null(strcasestr(h, "HttpOnly"));
+	free(h);
+}
+
 static void test_audit_verify(void **state)
 {
 	(void)state;
@@ -416,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_route_role_matrix),
 		cmocka_unit_test(test_session_cookie_csrf_logout),
 		cmocka_unit_test(test_login_throttling),
+		cmocka_unit_test(test_secure_cookie_behind_https),
 		cmocka_unit_test(test_audit_verify),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

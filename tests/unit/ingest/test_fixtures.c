@@ -62,7 +62,7 @@ static bool table_row(const char *line, char *file, size_t fl, long *count)
 
 static void check_report(const struct folder_fmt *ff, const char *dir, const char *file, long want)
 {
-	char path[1024];
+	char path[2048];
 	json_t *arr = NULL;
 	struct ingest_result res;
 	struct ingest_error err;
@@ -95,7 +95,7 @@ static void check_report(const struct folder_fmt *ff, const char *dir, const cha
 
 static void check_source(const struct folder_fmt *ff, const char *dir)
 {
-	char readme[1024], line[4096], file[512];
+	char readme[2048], line[4096], file[512];
 	snprintf(readme, sizeof(readme), "%s/README.md", dir);
 	FILE *fp = fopen(readme, "r");
 	assert_non_null(fp);
@@ -115,8 +115,7 @@ static void test_every_fixture_count(void **state)
 		snprintf(dir, sizeof(dir), FX "%s", folders[i].folder);
 		DIR *d = opendir(dir);
 		assert_non_null(d);
-		struct dirent *e;
-		while ((e = readdir(d))) {
+		for (struct dirent *e = readdir(d); e; e = readdir(d)) {
 			if (e->d_name[0] == '.' || e->d_type != DT_DIR)
 				continue;
 			char sub[1024];

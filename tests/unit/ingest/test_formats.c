@@ -166,6 +166,29 @@ static void test_sarif_edge_cases(void **state)
 	json_decref(arr);
 }
 
+/* taxonomies (no fixture carries them): shaped as in SARIF 2.1.0 3.19.3
+ * and 3.52 - a rule relationship by taxonomy name, a result taxon by
+ * taxonomy index and taxon index */
+static void test_sarif_taxonomies(void **state)
+{
+	(void)state;
+	const char *doc = "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"T\",\"rules\":[{\"id\":\"R1\","
+		"\"relationships\":[{\"target\":{\"id\":\"89\",\"toolComponent\":{\"name\":\"CWE\"}},\"kinds\":[\"superset\"]}]}]}},"
+		"\"taxonomies\":[{\"name\":\"CWE\",\"taxa\":[{\"id\":\"79\"},{\"id\":\"352\"}]}],"
+		"\"results\":[{\"ruleId\":\"R1\",\"ruleIndex\":0,\"message\":{\"text\":\"m\"},"
+		"\"taxa\":[{\"index\":1,\"toolComponent\":{\"index\":0}}],"
+		"\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"a.c\"},\"region\":{\"startLine\":3}}}]}]}]}";
+	json_t *arr = NULL;
+	struct ingest_result res;
+	struct ingest_error err;
+	assert_int_equal(parse_mem(doc, strlen(doc), INGEST_FMT_UNKNOWN, NULL, NULL, &arr, &res, &err), FF_OK);
+	json_t *f = json_array_get(arr, 0);
+	assert_true(has_str(f, "cwes", "CWE-89"));
+	assert_true(has_str(f, "cwes", "CWE-352"));
+	assert_false(has_str(f, "cwes", "CWE-79"));
+	json_decref(arr);
+}
+
 static void check_trivy_vulns(const char *p)
 {
 	json_t *doc = load(p), *arr = parse_ok(p, INGEST_FMT_TRIVY);
@@ -306,6 +329,19 @@ static void test_cyclonedx(void **state)
 	check_cdx_json(FX "cyclonedx/DefectDojo-django-DefectDojo/jake2.json");
 	check_cdx_json(FX "cyclonedx/CycloneDX-bom-examples/cisa-case1_vex-not_affected.json");
 	check_cdx_json(FX "cyclonedx/CycloneDX-bom-examples/cisa-case2_vex.json");
+	/* a VEX whose affects is a BOM-link into another BOM: the fragment is the purl */
+	json_t *vdoc = load(FX "cyclonedx/CycloneDX-bom-examples/vex.json");
+	json_t *varr = parse_ok(FX "cyclonedx/CycloneDX-bom-examples/vex.json", INGEST_FMT_CYCLONEDX);
+	const char *link = json_string_value(jp(vdoc, "vulnerabilities.0.affects.0.ref"));
+	const char *frag = strchr(link, '#') + 1;
+	json_t *vf = json_array_get(varr, 0);
+	assert_str(sget(vf, "purl"), frag);
+	assert_non_null(strstr(frag, sget(vf, "package")));
+	assert_non_null(strstr(frag, sget(vf, "version")));
+	assert_str(sget(vf, "vex_state"), json_string_value(jp(vdoc, "vulnerabilities.0.analysis.state")));
+	assert_str(sget(vf, "vex_justification"), json_string_value(jp(vdoc, "vulnerabilities.0.analysis.justification")));
+	json_decref(vdoc);
+	json_decref(varr);
 	/* the XML twin of log4j.json: same ids and package per vulnerability */
 	json_t *j = parse_ok(FX "cyclonedx/DefectDojo-django-DefectDojo/log4j.json", INGEST_FMT_CYCLONEDX);
 	json_t *x = parse_ok(FX "cyclonedx/DefectDojo-django-DefectDojo/log4j.xml", INGEST_FMT_CYCLONEDX_XML);
@@ -513,12 +549,40 @@ static void test_dependency_check(void **state)
 	json_decref(arr);
 }
 
+/* a UTF-8 byte order mark before the JSON is accepted */
+static void test_utf8_bom(void **state)
+{
+	(void)state;
+	const char *p = FX "semgrep/DefectDojo-django-DefectDojo/many_findings.json";
+	json_t *plain = parse_ok(p, INGEST_FMT_SEMGREP);
+	FILE *fp = fopen(p, "rb");
+	assert_non_null(fp);
+	char *buf = malloc(1 << 20);
+	memcpy(buf, "\xef\xbb\xbf", 3);
+	size_t n = fread(buf + 3, 1, (1 << 20) - 3, fp) + 3;
+	fclose(fp);
+	json_t *arr = NULL;
+	struct ingest_result res;
+	struct ingest_error err;
+	assert_int_equal(parse_mem(buf, n, INGEST_FMT_UNKNOWN, "app", NULL, &arr, &res, &err), FF_OK);
+	assert_true(json_equal(arr, plain));
+	json_decref(arr);
+	/* a bare BOM is a JSON document that ends before it starts */
+	assert_int_equal(parse_mem(buf, 3, INGEST_FMT_SEMGREP, "app", NULL, &arr, &res, &err), FF_EINVAL);
+	assert_non_null(strstr(err.msg, "premature EOF"));
+	assert_int_equal(err.offset, 3);
+	json_decref(arr);
+	json_decref(plain);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sarif_codeql),
 		cmocka_unit_test(test_sarif_trivy_vs_json),
 		cmocka_unit_test(test_sarif_edge_cases),
+		cmocka_unit_test(test_sarif_taxonomies),
 		cmocka_unit_test(test_trivy),
 		cmocka_unit_test(test_trivy_misconf_secrets_k8s),
 		cmocka_unit_test(test_cyclonedx),
@@ -527,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_npm_audit),
 		cmocka_unit_test(test_gitleaks_semgrep),
 		cmocka_unit_test(test_dependency_check),
+		cmocka_unit_test(test_utf8_bom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
