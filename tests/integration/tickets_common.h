@@ -53,13 +53,21 @@ static char DAEMON_ENV_DIE[] = "FLAWFIX_TEST_DIE_AFTER_TICKET_CREATE=1";
 static const char *const daemon_env[] = {
 	"FLAWFIX_JOB_POLL_MS=20", "FLAWFIX_SCAN_WAIT_SECONDS=30", "FLAWFIX_TICKET_SYNC_SECONDS=86400",
 	"FLAWFIX_JOB_BACKOFF_BASE_MS=200", "FLAWFIX_JOB_BACKOFF_MAX_SECONDS=1", "FLAWFIX_JOB_LEASE_SECONDS=3",
-	"FLAWFIX_PUBLIC_URL=https://flawfix.example.test", NULL,
+	"FLAWFIX_PUBLIC_URL=https://flawfix.example.test",
+	/* no feed sync: without network its NVD retries hold the daemon's stop for minutes */
+	"FLAWFIX_NVD_URL=/nonexistent/nvd", "FLAWFIX_KEV_URL=/nonexistent/kev", "FLAWFIX_EPSS_URL=/nonexistent/epss",
+	"FLAWFIX_EXPLOITDB_URL=/nonexistent/exploitdb",
+	NULL,
 };
 /* Redmine is polled: once a second */
 static const char *const daemon_env_poll[] = {
 	"FLAWFIX_JOB_POLL_MS=20", "FLAWFIX_SCAN_WAIT_SECONDS=30", "FLAWFIX_TICKET_SYNC_SECONDS=1",
 	"FLAWFIX_JOB_BACKOFF_BASE_MS=200", "FLAWFIX_JOB_BACKOFF_MAX_SECONDS=1", "FLAWFIX_JOB_LEASE_SECONDS=3",
-	"FLAWFIX_PUBLIC_URL=https://flawfix.example.test", NULL,
+	"FLAWFIX_PUBLIC_URL=https://flawfix.example.test",
+	/* no feed sync: without network its NVD retries hold the daemon's stop for minutes */
+	"FLAWFIX_NVD_URL=/nonexistent/nvd", "FLAWFIX_KEV_URL=/nonexistent/kev", "FLAWFIX_EPSS_URL=/nonexistent/epss",
+	"FLAWFIX_EXPLOITDB_URL=/nonexistent/exploitdb",
+	NULL,
 };
 
 static void tk_sleep_ms(long ms)
@@ -807,7 +815,7 @@ static void t_kill9(void **state)
 	(void)state;
 	long long a = seed_finding("crash window");
 	th_daemon_stop(&D, SIGTERM);
-	const char *env[16];
+	const char *env[24];
 	int n = 0;
 	const char *const *base_env = S->polling ? daemon_env_poll : daemon_env;
 	for (; base_env[n]; n++)
