@@ -58,6 +58,8 @@ const struct cfg_def cfg_table[] = {
 	  "From address of outgoing mail" },
 	{ "secret_key_file", CFG_STR, "./var/secret.key", 0, 0, NULL, 0,
 	  "file with the 32-byte key for reply tokens and secrets at rest (created if missing)" },
+	{ "ticket_sync_seconds", CFG_INT, "60", 1, 86400, NULL, 0,
+	  "how often Redmine tickets are polled and every tracker's tickets reconciled" },
 	{ "session_ttl_seconds", CFG_INT, "43200", 60, 2592000, NULL, 0,
 	  "lifetime of a web session" },
 	{ "workflow_due_seconds", CFG_INT, "60", 1, 86400, NULL, 0,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,4 +115,45 @@ int ff_key_load(const char *path, uint8_t key[32], char *err, size_t errlen)
 		return FF_EPERM;
 	}
 	return FF_OK;
+}
+
+char *ff_secret_seal(const uint8_t key[32], const char *plain)
+{
+	size_t n = strlen(plain);
+	size_t rawlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+	uint8_t *raw = xmalloc(rawlen);
+	randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const uint8_t *)plain, n, raw, key);
+	size_t blen = sodium_base64_ENCODED_LEN(rawlen, sodium_base64_VARIANT_ORIGINAL);
+	char *out = xmalloc(blen + 3);
+	memcpy(out, "v1:", 3);
+	sodium_bin2base64(out + 3, blen, raw, rawlen, sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(raw, rawlen);
+	free(raw);
+	return out;
+}
+
+char *ff_secret_open(const uint8_t key[32], const char *sealed)
+{
+	if (!sealed || strncmp(sealed, "v1:", 3) != 0)
+		return NULL;
+	size_t slen = strlen(sealed + 3);
+	uint8_t *raw = xmalloc(slen + 1);
+	size_t rawlen = 0;
+	char *plain = NULL;
+	if (sodium_base642bin(raw, slen + 1, sealed + 3, slen, NULL, &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    rawlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+		goto out;
+	size_t n = rawlen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+	plain = xmalloc(n + 1);
+	if (crypto_secretbox_open_easy((uint8_t *)plain, raw + crypto_secretbox_NONCEBYTES,
+				       rawlen - crypto_secretbox_NONCEBYTES, raw, key) != 0) {
+		free(plain);
+		plain = NULL;
+		goto out;
+	}
+	plain[n] = '\0';
+out:
+	free(raw);
+	return plain;
 }

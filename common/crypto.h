@@ -30,4 +30,11 @@ bool ff_password_verify(const char *hash, const char *password);
  * missing. Returns FF_OK or FF_EPERM with errno-style message in err. */
 int ff_key_load(const char *path, uint8_t key[32], char *err, size_t errlen);
 
+/* Secrets at rest: XSalsa20-Poly1305 (libsodium secretbox) under a 32-byte
+ * key from ff_key_load. ff_secret_seal returns "v1:" + base64(nonce ||
+ * ciphertext) (caller frees). ff_secret_open returns the plaintext
+ * (caller frees) or NULL when the text is not ours or was tampered with. */
+char *ff_secret_seal(const uint8_t key[32], const char *plain);
+char *ff_secret_open(const uint8_t key[32], const char *sealed);
+
 #endif

@@ -11,6 +11,7 @@
 #include "feeds_sync.h"
 #include "import.h"
 #include "scoring.h"
+#include "tickets.h"
 #include "wf_tasks.h"
 #include "worker.h"
 
@@ -55,5 +56,13 @@ const struct job_kind job_kinds[] = {
 	{ "score.all", job_score_all },
 	{ "feeds.sync", job_feeds_sync },
 	{ WF_JOB_MAIL_REMINDER, wf_job_reminder },
+	{ "ticket.create", job_ticket_create },
+	{ "ticket.comment", job_ticket_comment },
+	{ "ticket.close", job_ticket_close },
+	{ "ticket.reopen", job_ticket_reopen },
+	{ "ticket.event", job_ticket_event },
+	{ "ticket.poll", job_ticket_poll },
+	{ "ticket.reconcile", job_ticket_reconcile },
+	{ "ticket.identities", job_ticket_identities },
 	{ NULL, NULL },
 };

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "db/jobs.h"
 #include "feeds_sync.h"
+#include "tickets.h"
 #include "wf_tasks.h"
 
 #define SCHED_LOCK_KEY "7716150002"
@@ -43,6 +44,7 @@ const struct sched_task sched_tasks[] = {
 	{ "feeds.daily", 60, feeds_task_daily },
 	{ "workflow.due", 1, wf_task_due }, /* paced by cfg workflow_due_seconds */
 	{ "workflow.remind", 1, wf_task_remind }, /* paced by cfg workflow_remind_seconds */
+	{ "tickets.sync", 1, tickets_task_sync }, /* paced by cfg ticket_sync_seconds */
 	{ NULL, 0, NULL },
 };
 

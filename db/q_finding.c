@@ -112,6 +112,7 @@ int finding_get_json(struct db *db, long long org_id, long long id, long long re
 		"    'nvd', (SELECT jsonb_build_object('cna', c.cna, 'published', c.published, 'last_modified', c.last_modified,"
 		"      'vuln_status', c.vuln_status, 'metrics', c.metrics) FROM cve c WHERE c.id = f.primary_id)),"
 		"  'treatment', f.treatment, 'state_changed_at', f.state_changed_at,"
+		"  'ticket', ff_finding_ticket_json(f.id),"
 		"  'sources', coalesce((SELECT jsonb_agg(jsonb_build_object('scanner', sc.scanner, 'target', sc.target,"
 		"    'tool', fs.tool_name, 'present', fs.present, 'first_seen', fs.first_seen, 'last_seen', fs.last_seen,"
 		"    'last_scan_id', fs.last_scan_id) ORDER BY sc.scanner, sc.target) FROM finding_source fs"

@@ -277,6 +277,20 @@ static const char *const apply_sql[] = {
 	" end_line = s.end_line, snippet = s.snippet, tool_severity = s.tool_severity, tool_cvss = s.tool_cvss,"
 	" vex_state = s.vex_state, vex_justification = s.vex_justification"
 	" FROM s WHERE f.asset_id = $2 AND f.fingerprint = s.fingerprint AND f.last_scan_id IS DISTINCT FROM $3",
+	/* verifying, still reported: the fix did not work; back to mitigating,
+	 * the ticket is reopened with a comment (ticket.reopen) */
+	"CREATE TEMP TABLE vr ON COMMIT DROP AS SELECT f.id FROM finding f JOIN s ON f.asset_id = $2"
+	" AND f.fingerprint = s.fingerprint WHERE f.state = 'verifying' ORDER BY f.id FOR UPDATE OF f",
+	"UPDATE finding f SET state = 'mitigating', state_changed_at = now(), row_version = f.row_version + 1,"
+	" updated_at = now() FROM vr WHERE f.id = vr.id",
+	"INSERT INTO event (org_id, asset_id, finding_id, actor_type, actor_id, actor_name, source, type,"
+	" from_state, to_state, payload, prev_hash, hash)"
+	" SELECT $1, $2, vr.id, 'system', $3::text, 'scan ' || $3, 'worker', 'ticket_reopened', 'verifying', 'mitigating',"
+	" jsonb_build_object('scan_id', $3, 'scope_id', $4, 'reason', 'still reported after the ticket was closed'), '', ''"
+	" FROM vr ORDER BY vr.id",
+	"INSERT INTO job (org_id, kind, payload, idempotency_key) SELECT $1, 'ticket.reopen',"
+	" jsonb_build_object('finding_id', vr.id, 'scan_id', $3), 'ticket.reopen:' || vr.id || ':' || $3"
+	" FROM vr JOIN ticket t ON t.finding_id = vr.id ON CONFLICT DO NOTHING",
 	/* this scope reports them */
 	"INSERT INTO finding_source (org_id, finding_id, scope_id, tool_name, present, last_seen, last_scan_id)"
 	" SELECT $1, f.id, $4, s.tool_name, true, now(), $3 FROM s JOIN finding f ON f.asset_id = $2"
@@ -295,6 +309,10 @@ static const char *const apply_sql[] = {
 	"UPDATE finding f SET state = 'fixed', state_changed_at = now(), row_version = f.row_version + 1, updated_at = now()"
 	" FROM fx WHERE f.id = fx.id",
 	"INSERT INTO scan_change (org_id, scan_id, finding_id, change) SELECT $1, $3, id, 'fixed' FROM fx",
+	/* fixed findings with a ticket: a closing comment (ticket.close) */
+	"INSERT INTO job (org_id, kind, payload, idempotency_key) SELECT $1, 'ticket.close',"
+	" jsonb_build_object('finding_id', fx.id, 'scan_id', $3), 'ticket.close:' || fx.id || ':' || $3"
+	" FROM fx JOIN ticket t ON t.finding_id = fx.id ON CONFLICT DO NOTHING",
 	/* the audit events of every state change, one per finding */
 	"INSERT INTO event (org_id, asset_id, finding_id, actor_type, actor_id, actor_name, source, type,"
 	" from_state, to_state, payload, prev_hash, hash)"

@@ -1,6 +1,7 @@
 /* The workflow's database side: one function applies a command (see
  * q_workflow.h for the order of the steps). */
 #include "q_workflow.h"
+#include "q_ticket.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -219,8 +220,12 @@ static int write_side_rows(struct db *db, const struct workflow_cmd *cmd)
 	const char *uid = cmd->actor_kind == WF_ACTOR_USER && cmd->user_id > 0 ? user : NULL;
 	if (cmd->event == WF_EV_COMMENT) {
 		const char *p[] = { org, id, uid, cmd->audit->name, comment_source(cmd->audit->source), cmd->data.text };
-		return db_cmd(db, "INSERT INTO comment (org_id, finding_id, author_id, author_name, source, text)"
-				  " VALUES ($1, $2, $3, $4, $5, $6)", 6, p);
+		int rc = db_cmd(db, "INSERT INTO comment (org_id, finding_id, author_id, author_name, source, text)"
+				    " VALUES ($1, $2, $3, $4, $5, $6)", 6, p);
+		/* FlawFix comments go to the finding's ticket (not those that came from it) */
+		if (!rc && strcmp(cmd->audit->source, "webhook") != 0)
+			rc = ticket_comment_enqueue(db, cmd->org_id, cmd->finding_id, cmd->audit->name, cmd->data.text);
+		return rc;
 	}
 	if (cmd->event == WF_EV_TRANSFER) {
 		const char *p[] = { org, id, cmd->data.recipient_email, cmd->data.recipient_name, cmd->data.due_date,

@@ -48,6 +48,20 @@ void api_session_create(struct http_req *req, struct http_resp *resp, struct db 
 void api_session_get(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_session_delete(struct http_req *req, struct http_resp *resp, struct db *db);
 
+/* trackers.c: tracker instances, identities, the asset binding, webhooks */
+void api_tracker_create(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_list(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_patch(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_test(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_identities(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_identity_put(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_tracker_identity_match(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_asset_tracker(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_webhook_jira(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_webhook_gitlab(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_webhook_redmine(struct http_req *req, struct http_resp *resp, struct db *db);
+
 /* body.c: JSON request bodies. api_body_object parses the body as one JSON
  * object (duplicates rejected); on error it writes a 400/415/422 problem
  * with the position and returns NULL. The caller json_decref()s. */

@@ -29,6 +29,18 @@ const struct route http_routes[] = {
 	{ "POST", "/api/v1/session", api_session_create, AUTH_NONE, 0 },
 	{ "GET", "/api/v1/session", api_session_get, AUTH_READ, 0 },
 	{ "DELETE", "/api/v1/session", api_session_delete, AUTH_READ, 0 },
+	{ "GET", "/api/v1/trackers", api_tracker_list, AUTH_READ, 0 },
+	{ "POST", "/api/v1/trackers", api_tracker_create, AUTH_WRITE, 0 },
+	{ "GET", "/api/v1/trackers/{id}", api_tracker_get, AUTH_READ, 0 },
+	{ "PATCH", "/api/v1/trackers/{id}", api_tracker_patch, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/trackers/{id}/test", api_tracker_test, AUTH_WRITE, 0 },
+	{ "GET", "/api/v1/trackers/{id}/identities", api_tracker_identities, AUTH_READ, 0 },
+	{ "PUT", "/api/v1/trackers/{id}/identities", api_tracker_identity_put, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/trackers/{id}/identities/match", api_tracker_identity_match, AUTH_WRITE, 0 },
+	{ "PUT", "/api/v1/assets/{slug}/tracker", api_asset_tracker, AUTH_WRITE, 0 },
+	{ "POST", "/api/v1/webhooks/jira/{tracker_id}", api_webhook_jira, AUTH_NONE, 0 },
+	{ "POST", "/api/v1/webhooks/gitlab/{tracker_id}", api_webhook_gitlab, AUTH_NONE, 0 },
+	{ "POST", "/api/v1/webhooks/redmine/{tracker_id}", api_webhook_redmine, AUTH_NONE, 0 },
 };
 
 const int http_routes_len = (int)(sizeof(http_routes) / sizeof(http_routes[0]));

@@ -216,6 +216,21 @@ static void test_route_role_matrix(void **state)
 		{ "POST", "/api/v1/session", "{\"name\":\"nobody{P}\",\"password\":\"wrong\"}", "UUUUUUUUU" },
 		{ "GET", "/api/v1/session", NULL, "UAAAAAAFA" },
 		{ "DELETE", "/api/v1/session", NULL, "UAAAAAAFA" },
+		/* trackers (issue 7): configuration is the admin's; tracker 1 is org 1's (admin creates it first) */
+		{ "POST", "/api/v1/trackers", "{\"name\":\"m\",\"kind\":\"gitlab\",\"base_url\":\"http://127.0.0.1:9\","
+		  "\"project\":\"p\",\"token\":\"t\"}", "UAFFFFFFA" },
+		{ "GET", "/api/v1/trackers", NULL, "UAAAAAAFA" },
+		{ "GET", "/api/v1/trackers/1", NULL, "UAAAAAAFN" },
+		{ "PATCH", "/api/v1/trackers/1", "{\"project\":\"q\"}", "UAFFFFFFN" },
+		{ "POST", "/api/v1/trackers/1/test", NULL, "UAFFFFFFN" },
+		{ "GET", "/api/v1/trackers/1/identities", NULL, "UAAAAAAFN" },
+		{ "PUT", "/api/v1/trackers/1/identities", "{\"user\":\"mia\",\"remote_id\":\"r1\"}", "UAFFFFFFN" },
+		{ "POST", "/api/v1/trackers/1/identities/match", NULL, "UAFFFFFFN" },
+		{ "PUT", "/api/v1/assets/app/tracker", "{\"tracker_id\":1}", "UAAFFFFFN" },
+		/* webhooks: the signature is the authentication, whoever calls */
+		{ "POST", "/api/v1/webhooks/gitlab/1", "{\"object_kind\":\"note\"}", "UUUUUUUUU" },
+		{ "POST", "/api/v1/webhooks/jira/1", "{}", "NNNNNNNNN" },
+		{ "POST", "/api/v1/webhooks/redmine/1", "{}", "NNNNNNNNN" },
 	};
 	int mismatches = 0, leaks = 0, checked = 0;
 	bool covered[64] = { false };
