@@ -38,6 +38,7 @@ struct tk {
 	const char *label_v[TK_MAX_LABELS];
 	struct conn_field field_v[TK_MAX_FIELDS];
 	char *field_json[TK_MAX_FIELDS];
+	const char *reconcile_before; /* poll: tickets changed after this are the next poll's */
 };
 
 int tickets_key(uint8_t key[32])
@@ -745,6 +746,7 @@ static int each_in_project(struct db *db, struct tk *k, const struct ticket_ref 
 	if (!rc) {
 		free(pk.t.self_id);
 		pk.t.self_id = k->t.self_id ? xstrdup(k->t.self_id) : NULL;
+		pk.reconcile_before = k->reconcile_before;
 		rc = fn(db, &pk, t, err, errlen);
 	}
 	tk_close(&pk);
@@ -798,6 +800,8 @@ static int reconcile_one(struct db *db, struct tk *k, const struct ticket_ref *t
 	char outcome[600] = "";
 	if (is.status == CONN_STATUS_UNKNOWN)
 		return FF_OK;
+	if (k->reconcile_before && strcmp(is.updated, k->reconcile_before) > 0)
+		return FF_OK; /* changed after the listing: its journal comes with the next poll */
 	rc = on_status(db, t, &ev, outcome, sizeof(outcome));
 	log_info("tickets", "reconcile tracker=%lld ticket=%s: %s", k->t.id, t->remote_id, outcome);
 	return rc;
@@ -854,6 +858,7 @@ int job_ticket_poll(struct db *db, const struct job *j, char *err, size_t errlen
 	 * better actors), for what they did not explain */
 	free(ts);
 	ts = NULL;
+	k.reconcile_before = cc.newest;
 	if ((rc = ticket_list(db, k.t.id, &ts, &n)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++)

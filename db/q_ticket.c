@@ -444,7 +444,12 @@ int ticket_list(struct db *db, long long tracker_id, struct ticket_ref **out, in
 	const char *p[] = { tr };
 	PGresult *r = db_exec(db, "SELECT " TICKET_REF_COLS " FROM ticket t JOIN finding f ON f.id = t.finding_id"
 				  " WHERE t.tracker_id = $1 AND t.remote_id IS NOT NULL"
-				  " AND f.state IN ('mitigating', 'verifying') ORDER BY t.id", 1, p);
+				  " AND f.state IN ('mitigating', 'verifying')"
+				  /* a ticket whose create/close/reopen is still to run is not drift */
+				  " AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind LIKE 'ticket.%'"
+				  "  AND j.kind IN ('ticket.create', 'ticket.close', 'ticket.reopen')"
+				  "  AND j.state IN ('queued', 'running') AND j.payload->>'finding_id' = t.finding_id::text)"
+				  " ORDER BY t.id", 1, p);
 	if (!r)
 		return db_last_rc(db);
 	*n = PQntuples(r);
