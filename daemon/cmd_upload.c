@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "common/buf.h"
 #include "common/mem.h"
+#include "common/str.h"
 #include "workflow/severity.h"
 
 static const char *usage =
@@ -158,18 +159,24 @@ static int parse_args(int argc, char **argv, struct upload_opts *o)
 			o->json = 1;
 			continue;
 		}
+		if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
+			long long t;
+			if (str_to_ll(argv[++i], 1, 86400, &t)) {
+				fprintf(stderr, "flawfix upload: --timeout must be 1 to 86400 seconds\n");
+				return -1;
+			}
+			o->timeout = (long)t;
+			continue;
+		}
 		static const char *names[] = { "--server", "--token", "--asset", "--scanner", "--target", "--ref",
-					       "--format", "--fail-on", "--timeout" };
+					       "--format", "--fail-on" };
 		const char **slots[] = { &o->server, &o->token, &o->asset, &o->scanner, &o->target, &o->ref,
-					 &o->format, &o->fail_on, NULL };
+					 &o->format, &o->fail_on };
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			if (strcmp(a, names[k]) == 0)
-				slot = slots[k] ? slots[k] : (const char **)&o->file; /* --timeout handled below */
+				slot = slots[k];
 		if (slot && i + 1 < argc) {
-			if (strcmp(a, "--timeout") == 0)
-				o->timeout = strtol(argv[++i], NULL, 10);
-			else
-				*slot = argv[++i];
+			*slot = argv[++i];
 			continue;
 		}
 		if (a[0] == '-' && a[1] != '\0') {
