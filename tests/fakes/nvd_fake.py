@@ -177,7 +177,16 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def note(self, status):
+        """Log the API request being answered before its answer leaves, so a
+        client that reads /_log right after its last response sees it."""
+        entry, self.pending = getattr(self, "pending", None), None
+        if entry is not None:
+            entry["status"] = status
+            self.server.state.record_log(entry)
+
     def empty(self, status, message, extra=None):
+        self.note(status)
         self.send_response(status)
         if message:
             self.send_header("message", message)
@@ -187,6 +196,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def send_body(self, status, ctype, body):
+        self.note(status)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -209,10 +219,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.empty(404, None)
         q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
         has_key = bool(self.headers.get("apiKey"))
-        entry = {"t": time.time(), "query": q, "apiKey": has_key}
-        status = self.api(st, q, has_key)
-        entry["status"] = status
-        st.record_log(entry)
+        self.pending = {"t": time.time(), "query": q, "apiKey": has_key}
+        self.api(st, q, has_key)
 
     def api(self, st, q, has_key):
         a = q.get("lastModStartDate")
@@ -262,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.empty(404, None)
         with open(p, "rb") as f:
             body = f.read()
-        self.server.state.record_log({"t": time.time(), "file": name, "status": 200})
+        self.pending = {"t": time.time(), "file": name}
         self.send_body(200, "application/octet-stream", body)
 
 
