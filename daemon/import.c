@@ -3,23 +3,27 @@
  * them set-based in the same transaction. A report that cannot be read
  * changes nothing: the scan is marked failed with the positioned error. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cfg.h"
+#include "common/fftime.h"
 #include "common/log.h"
 #include "common/rc.h"
 #include "db/q_scan.h"
 #include "import.h"
 #include "ingest/ingest.h"
 
-#define STAGE_BATCH 1000
+/* staged rows go to the database in pieces of about this size */
+#define STAGE_FLUSH_BYTES (4 << 20)
 
 struct import_ctx {
 	struct db *db;
 	struct scan_import *si;
-	json_t *batch;
+	struct buf rows;
 	int db_rc;
 };
 
@@ -29,80 +33,94 @@ static ssize_t read_report(void *ud, void *buf, size_t n)
 	return scan_import_read(c->db, c->si, buf, n);
 }
 
-static json_t *str_or_null(const char *s)
+static void col(struct buf *o, const char *s)
 {
-	return s ? json_string(s) : json_null();
+	db_copy_field(o, s);
+	buf_putc(o, '\t');
 }
 
-static json_t *str_array(char **v, size_t n)
+static void col_int(struct buf *o, long v)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
+	if (v > 0)
+		buf_printf(o, "%ld\t", v);
+	else
+		buf_puts(o, "\\N\t");
 }
 
-/* the finding as a staging row (see scan_import_stage) */
-json_t *import_finding_json(const struct ingest_finding *f)
+/* the tool's CVSS ratings as the JSON array of the tool_cvss column */
+static char *cvss_json(const struct ingest_finding *f)
 {
-	json_t *o = json_object();
-	const char *sev = f->severity ? f->severity : "unknown";
-	if (strcmp(sev, "info") == 0)
-		sev = "none";
-	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
-	json_object_set_new(o, "kind", json_string(ingest_kind_name(f->kind)));
-	json_object_set_new(o, "rule_id", str_or_null(f->rule_id));
-	json_object_set_new(o, "primary_id", str_or_null(f->primary_id));
-	json_object_set_new(o, "vuln_ids", str_array(f->vuln_ids, f->n_vuln_ids));
-	json_object_set_new(o, "title", str_or_null(f->title));
-	json_object_set_new(o, "description", str_or_null(f->description));
-	json_object_set_new(o, "tool_severity", str_or_null(f->tool_severity));
-	json_object_set_new(o, "severity", json_string(sev));
 	json_t *cv = json_array();
 	for (size_t i = 0; i < f->n_cvss; i++) {
 		const struct ingest_cvss *c = &f->cvss[i];
 		json_t *e = json_object();
-		json_object_set_new(e, "version", str_or_null(c->version));
-		json_object_set_new(e, "vector", str_or_null(c->vector));
+		json_object_set_new(e, "version", c->version ? json_string(c->version) : json_null());
+		json_object_set_new(e, "vector", c->vector ? json_string(c->vector) : json_null());
 		json_object_set_new(e, "score", c->score >= 0 ? json_real(c->score) : json_null());
-		json_object_set_new(e, "source", str_or_null(c->source));
+		json_object_set_new(e, "source", c->source ? json_string(c->source) : json_null());
 		json_array_append_new(cv, e);
 	}
-	json_object_set_new(o, "tool_cvss", cv);
-	json_object_set_new(o, "pkg_name", str_or_null(f->pkg_name));
-	json_object_set_new(o, "purl", str_or_null(f->purl));
-	json_object_set_new(o, "version", str_or_null(f->version));
-	json_object_set_new(o, "fixed_version", str_or_null(f->fixed_version));
-	json_object_set_new(o, "file", str_or_null(f->file));
-	json_object_set_new(o, "start_line", f->start_line > 0 ? json_integer(f->start_line) : json_null());
-	json_object_set_new(o, "end_line", f->end_line > 0 ? json_integer(f->end_line) : json_null());
-	json_object_set_new(o, "snippet", str_or_null(f->snippet));
-	json_object_set_new(o, "cwes", str_array(f->cwes, f->n_cwes));
-	json_object_set_new(o, "image", str_or_null(f->image));
-	json_object_set_new(o, "layer", str_or_null(f->layer));
-	json_object_set_new(o, "target", str_or_null(f->target));
-	json_object_set_new(o, "vex_state", str_or_null(f->vex_state));
-	json_object_set_new(o, "vex_justification", str_or_null(f->vex_justification));
-	json_object_set_new(o, "tool_name", str_or_null(f->tool_name));
-	return o;
+	char *s = json_dumps(cv, JSON_COMPACT);
+	json_decref(cv);
+	return s;
+}
+
+/* the finding as a staging row (see scan_import_stage for the columns) */
+void import_finding_row(struct buf *o, const struct ingest_finding *f)
+{
+	const char *sev = f->severity ? f->severity : "unknown";
+	if (strcmp(sev, "info") == 0)
+		sev = "none";
+	col(o, f->fingerprint);
+	col(o, ingest_kind_name(f->kind));
+	col(o, f->rule_id);
+	col(o, f->primary_id);
+	db_copy_text_array(o, f->vuln_ids, f->n_vuln_ids);
+	buf_putc(o, '\t');
+	col(o, f->title);
+	col(o, f->description);
+	col(o, f->tool_severity);
+	col(o, sev);
+	if (f->n_cvss) {
+		char *cv = cvss_json(f);
+		col(o, cv);
+		free(cv);
+	} else {
+		col(o, "[]");
+	}
+	col(o, f->pkg_name);
+	col(o, f->purl);
+	col(o, f->version);
+	col(o, f->fixed_version);
+	col(o, f->file);
+	col_int(o, f->start_line);
+	col_int(o, f->end_line);
+	col(o, f->snippet);
+	db_copy_text_array(o, f->cwes, f->n_cwes);
+	buf_putc(o, '\t');
+	col(o, f->image);
+	col(o, f->layer);
+	col(o, f->target);
+	col(o, f->vex_state);
+	col(o, f->vex_justification);
+	db_copy_field(o, f->tool_name);
+	buf_putc(o, '\n');
 }
 
 static int flush(struct import_ctx *c)
 {
-	if (json_array_size(c->batch) == 0)
+	if (c->rows.len == 0)
 		return FF_OK;
-	char *rows = json_dumps(c->batch, JSON_COMPACT);
-	int rc = scan_import_stage(c->db, c->si, rows);
-	free(rows);
-	json_array_clear(c->batch);
+	int rc = scan_import_stage(c->db, c->si, c->rows.data, c->rows.len);
+	buf_reset(&c->rows);
 	return rc;
 }
 
 static int on_finding(void *ud, const struct ingest_finding *f)
 {
 	struct import_ctx *c = ud;
-	json_array_append_new(c->batch, import_finding_json(f));
-	if (json_array_size(c->batch) >= STAGE_BATCH) {
+	import_finding_row(&c->rows, f);
+	if (c->rows.len >= STAGE_FLUSH_BYTES) {
 		int rc = flush(c);
 		if (rc) {
 			c->db_rc = rc;
@@ -151,7 +169,8 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 		snprintf(err, errlen, "could not start the import of scan %lld: %s", scan_id, db_last_error(db));
 		return FF_ETEMP;
 	}
-	struct import_ctx c = { .db = db, .si = &si, .batch = json_array() };
+	struct import_ctx c = { .db = db, .si = &si };
+	buf_init(&c.rows, 0);
 	struct ingest_opts o = {
 		.read = read_report, .read_ud = &c, .on_finding = on_finding, .finding_ud = &c,
 		.scope_target = si.target,
@@ -160,10 +179,11 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 	import_limits(&o.limits);
 	struct ingest_result res = { 0 };
 	struct ingest_error ie = { 0 };
+	int64_t t0 = ff_mono_us();
 	rc = ingest_run(&o, &res, &ie);
 	if (!rc && !c.db_rc)
 		rc = flush(&c);
-	json_decref(c.batch);
+	buf_free(&c.rows);
 	if (c.db_rc || (rc && ie.rc == 0)) {
 		/* the database failed, not the report: retry later */
 		db_rollback(db);
@@ -178,12 +198,14 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 		free(ej);
 		return rc ? FF_ETEMP : FF_OK;
 	}
+	int64_t t1 = ff_mono_us();
 	rc = scan_import_finish(db, &si, ingest_format_name(res.format), res.tool_name[0] ? res.tool_name : NULL,
 				res.tool_version[0] ? res.tool_version : NULL);
 	if (rc) {
 		snprintf(err, errlen, "could not apply scan %lld: %s", scan_id, db_last_error(db));
 		return FF_ETEMP;
 	}
-	log_info("import", "scan imported scan=%lld findings=%zu statements=%ld", scan_id, res.findings, si.statements);
+	log_info("import", "scan imported scan=%lld findings=%zu statements=%ld read_ms=%lld apply_ms=%lld", scan_id,
+		 res.findings, si.statements, (long long)(t1 - t0) / 1000, (long long)(ff_mono_us() - t1) / 1000);
 	return FF_OK;
 }

@@ -2,7 +2,6 @@
 #ifndef FF_DAEMON_IMPORT_H
 #define FF_DAEMON_IMPORT_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "db/jobs.h"
@@ -11,7 +10,8 @@
 int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen);
 /* the ingest limits from the configuration */
 void import_limits(struct ingest_limits *l);
-/* a normalised finding as a staging row (new reference) */
-json_t *import_finding_json(const struct ingest_finding *f);
+/* appends a normalised finding to o as a staging row (COPY text format) */
+struct buf;
+void import_finding_row(struct buf *o, const struct ingest_finding *f);
 
 #endif

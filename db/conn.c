@@ -280,3 +280,69 @@ void db_rollback(struct db *db)
 	if (PQtransactionStatus(db->pg) != PQTRANS_IDLE)
 		db_cmd(db, "ROLLBACK", 0, NULL);
 }
+
+int db_copy_begin(struct db *db, const char *sql)
+{
+	db->stmts++;
+	PGresult *r = PQexec(db->pg, sql);
+	if (PQresultStatus(r) == PGRES_COPY_IN) {
+		PQclear(r);
+		db->last_rc = FF_OK;
+		return FF_OK;
+	}
+	keep_error(db, r);
+	PQclear(r);
+	return db->last_rc;
+}
+
+static int copy_failed(struct db *db, const char *what)
+{
+	snprintf(db->last_error, sizeof(db->last_error), "%s: %s", what, PQerrorMessage(db->pg));
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "08000");
+	db->last_rc = FF_ETEMP;
+	return db->last_rc;
+}
+
+int db_copy_put(struct db *db, const char *data, size_t len)
+{
+	while (len > 0) {
+		int n = len > (1u << 30) ? 1 << 30 : (int)len;
+		if (PQputCopyData(db->pg, data, n) != 1)
+			return copy_failed(db, "could not send COPY rows");
+		data += n;
+		len -= (size_t)n;
+	}
+	return FF_OK;
+}
+
+/* the results after the end of a COPY: the first tells, the rest drain */
+static int copy_result(struct db *db)
+{
+	PGresult *r = PQgetResult(db->pg);
+	int rc = FF_OK;
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		db->last_rc = FF_OK;
+	} else {
+		keep_error(db, r);
+		rc = db->last_rc;
+	}
+	PQclear(r);
+	while ((r = PQgetResult(db->pg)))
+		PQclear(r);
+	return rc;
+}
+
+int db_copy_end(struct db *db)
+{
+	if (PQputCopyEnd(db->pg, NULL) != 1)
+		return copy_failed(db, "could not end COPY");
+	return copy_result(db);
+}
+
+void db_copy_abort(struct db *db, const char *why)
+{
+	PQputCopyEnd(db->pg, why);
+	PGresult *r;
+	while ((r = PQgetResult(db->pg)))
+		PQclear(r);
+}

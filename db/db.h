@@ -55,6 +55,21 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/* COPY ... FROM STDIN in text format (the bulk path of imports and feeds):
+ * db_copy_begin starts it (counted as one statement), db_copy_put sends
+ * rows, db_copy_end finishes it and returns FF_OK or the mapped error with
+ * db_last_error() naming the rejected row; db_copy_abort discards what was
+ * sent. Nothing else may run on the connection in between. Rows are built
+ * with db_copy_field (escaped; NULL = SQL NULL) and db_copy_text_array (a
+ * text[] literal), separated by '\t', ended by '\n'. */
+struct buf;
+int db_copy_begin(struct db *db, const char *sql);
+int db_copy_put(struct db *db, const char *data, size_t len);
+int db_copy_end(struct db *db);
+void db_copy_abort(struct db *db, const char *why);
+void db_copy_field(struct buf *o, const char *s);
+void db_copy_text_array(struct buf *o, char *const *v, size_t n);
+
 /* migrations (db/migrate.c): apply every pending one in one transaction
  * under an advisory lock; *applied gets the number applied. */
 int db_migrate(struct db *db, int *applied, char *err, size_t errlen);

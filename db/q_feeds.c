@@ -166,13 +166,10 @@ int feeds_batch_begin(struct db *db, enum feeds_src src, int snapshot, struct fe
 	free(ddl);
 	if (rc)
 		goto fail;
-	PGresult *r = PQexec(db_pg(db), "COPY ff_stage FROM STDIN");
-	rc = PQresultStatus(r) == PGRES_COPY_IN ? FF_OK : FF_EPERM;
-	if (rc)
-		log_error("db", "could not start COPY: %s", PQerrorMessage(db_pg(db)));
-	PQclear(r);
-	if (rc)
+	if ((rc = db_copy_begin(db, "COPY ff_stage FROM STDIN"))) {
+		log_error("db", "could not start COPY: %s", db_last_error(db));
 		goto fail;
+	}
 	*out = b;
 	return FF_OK;
 fail:
@@ -182,25 +179,9 @@ fail:
 	return rc;
 }
 
-/* COPY text format: backslash, tab, newline and carriage return escaped */
-static void put_field(struct buf *o, const char *s)
-{
-	if (!s) {
-		buf_puts(o, "\\N");
-		return;
-	}
-	for (const char *p = s; *p; p++) {
-		const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
-		if (esc)
-			buf_puts(o, esc);
-		else
-			buf_putc(o, *p);
-	}
-}
-
 static int flush(struct feeds_batch *b)
 {
-	if (b->out.len && PQputCopyData(db_pg(b->db), b->out.data, (int)b->out.len) != 1)
+	if (b->out.len && db_copy_put(b->db, b->out.data, b->out.len))
 		return fail_pg(b, "could not send rows");
 	buf_reset(&b->out);
 	return FF_OK;
@@ -211,7 +192,7 @@ int feeds_batch_row(struct feeds_batch *b, const char *const *cols)
 	buf_printf(&b->out, "%lld", ++b->n);
 	for (int i = 0; i < b->def->ncols; i++) {
 		buf_putc(&b->out, '\t');
-		put_field(&b->out, cols[i]);
+		db_copy_field(&b->out, cols[i]);
 	}
 	buf_putc(&b->out, '\n');
 	return b->out.len >= COPY_FLUSH ? flush(b) : FF_OK;
@@ -219,16 +200,16 @@ int feeds_batch_row(struct feeds_batch *b, const char *const *cols)
 
 static int end_copy(struct feeds_batch *b)
 {
-	if (flush(b) || PQputCopyEnd(db_pg(b->db), NULL) != 1)
+	if (flush(b))
+		return FF_EPERM;
+	int rc = db_copy_end(b->db);
+	if (rc == FF_ETEMP)
 		return fail_pg(b, "could not end COPY");
-	PGresult *r = PQgetResult(db_pg(b->db));
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? FF_OK : FF_EINVAL;
-	if (rc)
-		snprintf(b->err, sizeof(b->err), "staging rejected a row: %s", PQresultErrorMessage(r));
-	PQclear(r);
-	for (r = PQgetResult(db_pg(b->db)); r; r = PQgetResult(db_pg(b->db))) /* drain */
-		PQclear(r);
-	return rc;
+	if (rc) {
+		snprintf(b->err, sizeof(b->err), "staging rejected a row: %s", db_last_error(b->db));
+		return FF_EINVAL;
+	}
+	return FF_OK;
 }
 
 static int merge(struct feeds_batch *b, long long *written, long long *changed)
@@ -281,9 +262,7 @@ void feeds_batch_abort(struct feeds_batch *b)
 {
 	if (!b)
 		return;
-	PQputCopyEnd(db_pg(b->db), "batch discarded");
-	for (PGresult *r = PQgetResult(db_pg(b->db)); r; r = PQgetResult(db_pg(b->db)))
-		PQclear(r);
+	db_copy_abort(b->db, "batch discarded");
 	db_rollback(b->db);
 	buf_free(&b->out);
 	free(b);

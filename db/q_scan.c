@@ -232,22 +232,20 @@ ssize_t scan_import_read(struct db *db, struct scan_import *si, void *buf, size_
 	return (ssize_t)take;
 }
 
-int scan_import_stage(struct db *db, struct scan_import *si, const char *rows_json)
+int scan_import_stage(struct db *db, struct scan_import *si, const char *rows, size_t len)
 {
-	const char *p[] = { rows_json };
-	return counted_cmd(db, si,
-		"INSERT INTO stage (fingerprint, kind, rule_id, primary_id, vuln_ids, title, description,"
-		" tool_severity, severity, tool_cvss, pkg_name, purl, version, fixed_version, file, start_line,"
-		" end_line, snippet, cwes, image, layer, target, vex_state, vex_justification, tool_name)"
-		" SELECT x.fingerprint, x.kind, x.rule_id, x.primary_id, coalesce(x.vuln_ids, '{}'), x.title,"
-		" x.description, x.tool_severity, x.severity, coalesce(x.tool_cvss, '[]'), x.pkg_name, x.purl,"
-		" x.version, x.fixed_version, x.file, x.start_line, x.end_line, x.snippet, coalesce(x.cwes, '{}'),"
-		" x.image, x.layer, x.target, x.vex_state, x.vex_justification, x.tool_name"
-		" FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, kind text, rule_id text, primary_id text,"
-		" vuln_ids text[], title text, description text, tool_severity text, severity text, tool_cvss jsonb,"
-		" pkg_name text, purl text, version text, fixed_version text, file text, start_line int, end_line int,"
-		" snippet text, cwes text[], image text, layer text, target text, vex_state text,"
-		" vex_justification text, tool_name text)", 1, p);
+	si->statements++;
+	int rc = db_copy_begin(db,
+		"COPY stage (fingerprint, kind, rule_id, primary_id, vuln_ids, title, description, tool_severity,"
+		" severity, tool_cvss, pkg_name, purl, version, fixed_version, file, start_line, end_line, snippet,"
+		" cwes, image, layer, target, vex_state, vex_justification, tool_name) FROM STDIN");
+	if (rc)
+		return rc;
+	if ((rc = db_copy_put(db, rows, len))) {
+		db_copy_abort(db, "import stopped");
+		return rc;
+	}
+	return db_copy_end(db);
 }
 
 /* The set-based import. $1 org, $2 asset, $3 scan, $4 scope, $5 complete (bool). */

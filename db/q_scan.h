@@ -47,12 +47,15 @@ struct scan_import {
 int scan_import_begin(struct db *db, long long scan_id, struct scan_import *si);
 /* reads the next part of the report; returns bytes, 0 at the end, -1 */
 ssize_t scan_import_read(struct db *db, struct scan_import *si, void *buf, size_t n);
-/* scan_import_stage adds rows: a JSON array of objects with the staging
- * columns (fingerprint, kind, rule_id, primary_id, vuln_ids, title,
- * description, tool_severity, severity, tool_cvss, pkg_name, purl, version,
- * fixed_version, file, start_line, end_line, snippet, cwes, image, layer,
- * target, vex_state, vex_justification, tool_name). */
-int scan_import_stage(struct db *db, struct scan_import *si, const char *rows_json);
+/* scan_import_stage adds rows in COPY text format (db_copy_field and
+ * db_copy_text_array in db.h), one line per finding with the staging
+ * columns in this order: fingerprint, kind, rule_id, primary_id, vuln_ids
+ * (text[]), title, description, tool_severity, severity, tool_cvss (a JSON
+ * array), pkg_name, purl, version, fixed_version, file, start_line,
+ * end_line, snippet, cwes (text[]), image, layer, target, vex_state,
+ * vex_justification, tool_name. A row the table refuses fails the import
+ * with FF_EINVAL and the row named in db_last_error(). */
+int scan_import_stage(struct db *db, struct scan_import *si, const char *rows, size_t len);
 /* scan_import_finish applies the staged findings, writes the events and the
  * diff, marks the scan done and commits. Other refs than the default: the
  * diff is computed and kept, every change rolled back. */

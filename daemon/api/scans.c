@@ -145,6 +145,10 @@ void api_scan_upload(struct http_req *req, struct http_resp *resp, struct db *db
 	}
 	char *scan = NULL, status[16] = "";
 	int64_t until = ff_mono_us() + cfg_int("scan_wait_seconds") * 1000000;
+	/* small reports are answered within a few ms; a long import is asked
+	 * about five times a second, not forty, so the waiting does not compete
+	 * with the import for the database */
+	int pause_ms = 5;
 	for (;;) {
 		free(scan);
 		scan = NULL;
@@ -154,7 +158,8 @@ void api_scan_upload(struct http_req *req, struct http_resp *resp, struct db *db
 		}
 		if (strcmp(status, "done") == 0 || strcmp(status, "failed") == 0 || ff_mono_us() >= until)
 			break;
-		ff_sleep_ms(25);
+		ff_sleep_ms(pause_ms);
+		pause_ms = pause_ms * 3 / 2 > 200 ? 200 : pause_ms * 3 / 2;
 	}
 	resp->location = xasprintf("/api/v1/scans/%lld", id);
 	if (strcmp(status, "failed") == 0)

@@ -17,7 +17,8 @@ pgport=$((30000 + RANDOM % 10000))
 dsn=$(PG_FSYNC=${FF_BENCH_FSYNC:-on} "$root/scripts/pg.sh" start "$out/pg" "$pgport")
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; "$root/scripts/pg.sh" stop "$out/pg"; }
 trap cleanup EXIT
-export FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn FLAWFIX_SCAN_WAIT_SECONDS=600 \
+# no feed sync from the internet while measuring (FLAWFIX_FEEDS_SYNC_TIME empty)
+export FLAWFIX_FEEDS_SYNC_TIME= FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn FLAWFIX_SCAN_WAIT_SECONDS=600 \
   FLAWFIX_MAX_REPORT_BODY=2147483648 FLAWFIX_JOB_LEASE_SECONDS=600
 "$bin" migrate >"$out/migrate.log" 2>&1 || { cat "$out/migrate.log" >&2; exit 1; }
 "$bin" user add bench --role admin >/dev/null 2>&1

@@ -12,7 +12,8 @@ pgport=$((30000 + RANDOM % 10000))
 dsn=$(PG_FSYNC=off "$root/scripts/pg.sh" start "$out/pg" "$pgport")
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; "$root/scripts/pg.sh" stop "$out/pg"; }
 trap cleanup EXIT
-export FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn
+# no feed sync from the internet while measuring (FLAWFIX_FEEDS_SYNC_TIME empty)
+export FLAWFIX_FEEDS_SYNC_TIME= FLAWFIX_DATABASE_URL=$dsn FLAWFIX_SECRET_KEY_FILE=$out/key FLAWFIX_LOG_LEVEL=warn
 "$bin" migrate >"$out/migrate.log" 2>&1 || { cat "$out/migrate.log" >&2; exit 1; }
 "$bin" user add bench --role admin >/dev/null 2>&1
 T=$("$bin" token create --user bench 2>/dev/null)
