@@ -373,6 +373,36 @@ static bool bad_vector(const char *vector, struct workflow_result *out)
 	return true;
 }
 
+/* mitigate needs somewhere to open the ticket: the asset's tracker
+ * binding, or the tracker named in the command (wf_check made it required)
+ * among the organisation's own. Checked
+ * here so the command is refused up front instead of parking a failed
+ * ticket.create job behind a finding that says "mitigating". */
+static int no_tracker(struct db *db, const struct workflow_cmd *cmd, const struct loaded *l,
+		      struct workflow_result *out, bool *missing)
+{
+	char org[24], asset[24];
+	LL(org, cmd->org_id);
+	LL(asset, l->asset_id);
+	const char *p[] = { org, asset, cmd->data.tracker };
+	PGresult *r = db_exec(db,
+		"SELECT a.slug, a.tracker_id IS NOT NULL,"
+		" EXISTS (SELECT 1 FROM tracker t WHERE t.org_id = $1 AND t.name = $3)"
+		" FROM asset a WHERE a.id = $2 AND a.org_id = $1", 3, p);
+	if (!r)
+		return db_last_rc(db);
+	*missing = PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] != 't' && PQgetvalue(r, 0, 2)[0] != 't';
+	if (*missing) {
+		out->res.verdict = WF_DENY_FIELD;
+		out->res.field = "tracker";
+		snprintf(out->detail, sizeof(out->detail), "tracker '%.64s' is not a tracker of this organisation, and"
+			 " asset '%.64s' has no ticket tracker binding; bind one (PUT /api/v1/assets/%.64s/tracker)",
+			 cmd->data.tracker, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	return FF_OK;
+}
+
 /* steps 1-3: load and decide; FF_OK when the command may be written */
 static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *l, struct workflow_result *out)
 {
@@ -408,6 +438,13 @@ static int decide(struct db *db, const struct workflow_cmd *cmd, struct loaded *
 	}
 	if (cmd->event == WF_EV_REASSESS && bad_vector(cmd->data.vector, out))
 		return refuse(out, FF_EINVAL);
+	if (cmd->event == WF_EV_MITIGATE) {
+		bool missing = false;
+		if ((rc = no_tracker(db, cmd, l, out, &missing)))
+			return rc;
+		if (missing)
+			return refuse(out, FF_EINVAL);
+	}
 	if (cmd->expect_version > 0 && cmd->expect_version != l->row_version) {
 		out->stale = true;
 		snprintf(out->detail, sizeof(out->detail),
