@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "common/cfg.h"
 #include "common/crypto.h"
 #include "common/mem.h"
@@ -93,4 +94,29 @@ int cli_bootstrap_admin(struct db *db, const char *name, char **password, char *
 	}
 	*password = pw;
 	return FF_OK;
+}
+
+int cli_dispatch(const char *group, const char *usage, const struct cli_sub *subs, int argc, char **argv)
+{
+	if (cmd_wants_help(argc, argv) || argc < 2) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	int rc = cmd_setup(argc, argv);
+	if (rc)
+		return rc;
+	const struct cli_sub *s = subs;
+	while (s->name && strcmp(s->name, argv[1]) != 0)
+		s++;
+	if (!s->fn) {
+		fprintf(stderr, "flawfix: unknown %s command '%s'\n", group, argv[1]);
+		fputs(usage, stderr);
+		return 2;
+	}
+	struct db *db = cli_db();
+	if (!db)
+		return 1;
+	rc = s->fn(db, argc, argv);
+	db_close(db);
+	return rc;
 }

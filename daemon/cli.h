@@ -7,6 +7,17 @@
 
 #define FF_DEFAULT_ORG 1
 
+/* one word of a command group: `flawfix GROUP NAME ...` */
+struct cli_sub {
+	const char *name; /* NULL ends the table; its fn, if any, takes every other word */
+	int (*fn)(struct db *db, int argc, char **argv);
+};
+/* cli_dispatch runs a command group: --help or no word prints usage (0 /
+ * 2), then the configuration, then an unknown word is refused (usage on
+ * stderr, 2), then the database (1 when unreachable), then the word's fn
+ * with argv starting at the group; returns the exit code. */
+int cli_dispatch(const char *group, const char *usage, const struct cli_sub *subs, int argc, char **argv);
+
 /* cli_db opens cfg database_url or prints why not and returns NULL */
 struct db *cli_db(void);
 /* cli_actor: the operator at the command line ("cli:<login>") */

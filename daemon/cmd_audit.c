@@ -13,8 +13,10 @@ static const char *usage =
 	"'verify' recomputes the hash chain of every event and names the first\n"
 	"broken one (exit 1). 'export' writes the events for auditors.\n";
 
-static int verify(struct db *db)
+static int verify(struct db *db, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	struct audit_verify_result res;
 	if (audit_verify(db, &res)) {
 		fprintf(stderr, "flawfix: could not read the audit log: %s\n", db_last_error(db));
@@ -64,23 +66,11 @@ static int export(struct db *db, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_sub subs[] = {
+	{ "verify", verify }, { "export", export }, { NULL, NULL },
+};
+
 int cmd_audit(int argc, char **argv)
 {
-	if (cmd_wants_help(argc, argv) || argc < 2) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	int rc = cmd_setup(argc, argv);
-	if (rc)
-		return rc;
-	if (strcmp(argv[1], "verify") && strcmp(argv[1], "export")) {
-		fprintf(stderr, "flawfix: unknown audit command '%s'\n", argv[1]);
-		return 2;
-	}
-	struct db *db = cli_db();
-	if (!db)
-		return 2;
-	rc = strcmp(argv[1], "verify") == 0 ? verify(db) : export(db, argc, argv);
-	db_close(db);
-	return rc;
+	return cli_dispatch("audit", usage, subs, argc, argv);
 }

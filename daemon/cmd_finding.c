@@ -171,24 +171,12 @@ static int action(struct db *db, int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+/* list, show, and every other word is a workflow action */
+static const struct cli_sub subs[] = {
+	{ "list", list }, { "show", show }, { NULL, action },
+};
+
 int cmd_finding(int argc, char **argv)
 {
-	if (cmd_wants_help(argc, argv) || argc < 2) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	int rc = cmd_setup(argc, argv);
-	if (rc)
-		return rc;
-	struct db *db = cli_db();
-	if (!db)
-		return 2;
-	if (strcmp(argv[1], "list") == 0)
-		rc = list(db, argc, argv);
-	else if (strcmp(argv[1], "show") == 0)
-		rc = show(db, argc, argv);
-	else
-		rc = action(db, argc, argv);
-	db_close(db);
-	return rc;
+	return cli_dispatch("finding", usage, subs, argc, argv);
 }

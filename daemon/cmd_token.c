@@ -100,31 +100,11 @@ static int revoke(struct db *db, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static const struct cli_sub subs[] = {
+	{ "create", create }, { "list", list }, { "revoke", revoke }, { NULL, NULL },
+};
+
 int cmd_token(int argc, char **argv)
 {
-	if (cmd_wants_help(argc, argv) || argc < 2) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	int rc = cmd_setup(argc, argv);
-	if (rc)
-		return rc;
-	int (*fn)(struct db *, int, char **) = NULL;
-	if (strcmp(argv[1], "create") == 0)
-		fn = create;
-	else if (strcmp(argv[1], "list") == 0)
-		fn = list;
-	else if (strcmp(argv[1], "revoke") == 0)
-		fn = revoke;
-	if (!fn) {
-		fprintf(stderr, "flawfix: unknown token command '%s'\n", argv[1]);
-		fputs(usage, stderr);
-		return 2;
-	}
-	struct db *db = cli_db();
-	if (!db)
-		return 1;
-	rc = fn(db, argc, argv);
-	db_close(db);
-	return rc;
+	return cli_dispatch("token", usage, subs, argc, argv);
 }

@@ -120,31 +120,11 @@ static int user_passwd_cmd(struct db *db, int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static const struct cli_sub subs[] = {
+	{ "add", user_add_cmd }, { "list", user_list_cmd }, { "passwd", user_passwd_cmd }, { NULL, NULL },
+};
+
 int cmd_user(int argc, char **argv)
 {
-	if (cmd_wants_help(argc, argv) || argc < 2) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	int rc = cmd_setup(argc, argv);
-	if (rc)
-		return rc;
-	int (*fn)(struct db *, int, char **) = NULL;
-	if (strcmp(argv[1], "add") == 0)
-		fn = user_add_cmd;
-	else if (strcmp(argv[1], "list") == 0)
-		fn = user_list_cmd;
-	else if (strcmp(argv[1], "passwd") == 0)
-		fn = user_passwd_cmd;
-	if (!fn) {
-		fprintf(stderr, "flawfix: unknown user command '%s'\n", argv[1]);
-		fputs(usage, stderr);
-		return 2;
-	}
-	struct db *db = cli_db();
-	if (!db)
-		return 1;
-	rc = fn(db, argc, argv);
-	db_close(db);
-	return rc;
+	return cli_dispatch("user", usage, subs, argc, argv);
 }
