@@ -10,7 +10,10 @@ pkgs=(build-essential cmake pkg-config git ca-certificates curl
 for a in "$@"; do
   case "$a" in
     --test) pkgs+=(libcmocka-dev python3 jq) ;;
-    --bench) pkgs+=(wrk nodejs npm jq python3 bc) ;;
+    --bench) pkgs+=(wrk jq python3 bc)
+             # the CVSS peer runs on Node.js: Debian's nodejs + npm, unless a
+             # Node.js with its own npm (e.g. nodesource's) is there already
+             command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
   esac
 done
 missing=()

@@ -44,9 +44,9 @@ static int setup(void **state)
 	while (p && fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "URL=", 4) == 0)
-			snprintf(rm_url, sizeof(rm_url), "%s", line + 4);
+			snprintf(rm_url, sizeof(rm_url), "%.63s", line + 4);
 		if (strncmp(line, "KEY=", 4) == 0)
-			snprintf(rm_key, sizeof(rm_key), "%s", line + 4);
+			snprintf(rm_key, sizeof(rm_key), "%.127s", line + 4);
 	}
 	int rc = p ? pclose(p) : -1;
 	rm_up = rc == 0 && rm_url[0] && rm_key[0];
