@@ -157,3 +157,8 @@ out:
 	free(raw);
 	return plain;
 }
+
+void ff_base64(char *out, size_t outlen, const void *in, size_t n)
+{
+	sodium_bin2base64(out, outlen, in, n, sodium_base64_VARIANT_ORIGINAL);
+}

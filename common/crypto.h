@@ -17,6 +17,9 @@ void ff_sha256_hex(const void *in, size_t n, char out[65]);
 void ff_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, uint8_t out[32]);
 /* constant-time equality of two strings (length leaks, content does not) */
 bool ff_str_ct_equal(const char *a, const char *b);
+/* ff_base64 writes the standard base64 (with padding) of in[0..n) into
+ * out, NUL-terminated; outlen must be at least 4 * ((n + 2) / 3) + 1. */
+void ff_base64(char *out, size_t outlen, const void *in, size_t n);
 /* ff_token_new returns a new random API token "fft_<43 base64url chars>";
  * the caller frees it. */
 char *ff_token_new(const char *prefix);

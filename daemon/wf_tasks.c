@@ -151,21 +151,28 @@ int wf_task_remind(struct db *db)
 
 static char *reminder_message(json_t *info, json_t *payload, long long job_id)
 {
-	struct buf b;
+	struct buf b, to;
 	buf_init(&b, 64 * 1024);
-	json_t *to = json_object_get(info, "recipients");
-	buf_printf(&b, "From: %s\r\nTo: ", cfg_str("mail_from"));
-	for (size_t i = 0; i < json_array_size(to); i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", json_string_value(json_array_get(to, i)));
-	if (json_array_size(to) == 0)
-		buf_printf(&b, "%s", cfg_str("mail_from"));
+	buf_init(&to, 0);
+	json_t *rcpt = json_object_get(info, "recipients");
+	for (size_t i = 0; i < json_array_size(rcpt); i++)
+		buf_printf(&to, "%s%s", i ? ", " : "", json_string_value(json_array_get(rcpt, i)));
+	if (json_array_size(rcpt) == 0)
+		buf_puts(&to, cfg_str("mail_from"));
 	const char *about = json_string_value(json_object_get(payload, "about"));
 	const char *title = json_string_value(json_object_get(info, "title"));
 	const char *date = json_string_value(json_object_get(payload, "date"));
-	buf_printf(&b, "\r\nSubject: [FlawFix] %s due %s: %.200s\r\n", about ? about : "review", date ? date : "?",
-		   title ? title : "finding");
+	char *subject = xasprintf("[FlawFix] %s due %s: %s", about ? about : "review", date ? date : "?",
+				  title ? title : "finding");
+	mail_header(&b, "From", cfg_str("mail_from"));
+	mail_header(&b, "To", to.data);
+	/* the title comes from a scanner: mail_header keeps it on its line */
+	mail_header_n(&b, "Subject", subject, 250);
+	free(subject);
+	buf_free(&to);
 	buf_printf(&b, "Message-ID: <reminder-%lld@flawfix>\r\nAuto-Submitted: auto-generated\r\n"
-		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", job_id);
+		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+		   job_id);
 	buf_printf(&b, "The %s of finding %lld (%s) on asset %s is due on %s (%lld days left).\r\n"
 		       "Current state: %s. Renew, revalidate or reopen it in FlawFix before then;\r\n"
 		       "otherwise the scheduler reopens it on that day.\r\n",

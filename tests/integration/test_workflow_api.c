@@ -464,6 +464,9 @@ static void test_reminders_reach_the_maildir(void **state)
 	long long f = seed("app", 1, "high", 73);
 	char *rd = day(7), body[512], needle[128];
 	json_t *r;
+	/* a scanner's title with a line break must not add a header field */
+	snprintf(body, sizeof(body), "UPDATE finding SET title = E'Open redirect\\r\\nBcc: all@example.org' WHERE id = %lld", f);
+	assert_true(th_sql_ok(DSN, body));
 	snprintf(body, sizeof(body), "{\"action\":\"accept\",\"justification\":\"accepted for one more sprint only\","
 				     "\"review_date\":\"%s\"}", rd);
 	assert_int_equal(act(U_MIA, f, body, &r), 200);
@@ -482,6 +485,11 @@ static void test_reminders_reach_the_maildir(void **state)
 	assert_non_null(strstr(m, "mia@example.test"));
 	assert_non_null(strstr(m, "rob@example.test"));
 	assert_non_null(strstr(m, "Auto-Submitted: auto-generated"));
+	char *end = strstr(m, "\r\n\r\n"); /* the header ends there */
+	assert_non_null(end);
+	*end = '\0';
+	assert_null(strstr(m, "\nBcc:"));
+	assert_non_null(strstr(m, ": Open redirect  Bcc: all@example.org"));
 	free(m);
 	usleep(2500 * 1000); /* more scheduler passes: still one reminder per date */
 	char *n = sqlf("SELECT count(*) FROM job WHERE kind = 'mail.reminder' AND idempotency_key = 'remind:%lld:%s'", f, rd);
