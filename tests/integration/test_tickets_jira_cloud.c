@@ -13,26 +13,7 @@ static const struct tsuite cloud = {
 	.human_email = "paula@example.com", .assignee_needle = "557058:c9eb-human",
 };
 
-static int setup(void **state)
-{
-	S = &cloud;
-	return tk_setup(state);
-}
-
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_tracker_rest),
-		cmocka_unit_test(t_lifecycle),
-		cmocka_unit_test(t_flawfix_comment),
-		cmocka_unit_test(t_slash_commands),
-		cmocka_unit_test(t_webhook_auth_replay),
-		cmocka_unit_test(t_outage),
-		cmocka_unit_test(t_no_binding),
-		cmocka_unit_test(t_reconcile_lost_webhook),
-		cmocka_unit_test(t_kill9),
-		cmocka_unit_test(t_identity_match),
-		cmocka_unit_test(t_audit_chain),
-	};
-	return cmocka_run_group_tests_name("tickets_jira_cloud", tests, setup, tk_teardown);
+	return tk_main(&cloud, "tickets_jira_cloud");
 }

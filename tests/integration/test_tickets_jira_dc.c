@@ -12,26 +12,7 @@ static const struct tsuite dc = {
 	.assignee_needle = "\"phuman\"",
 };
 
-static int setup(void **state)
-{
-	S = &dc;
-	return tk_setup(state);
-}
-
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_tracker_rest),
-		cmocka_unit_test(t_lifecycle),
-		cmocka_unit_test(t_flawfix_comment),
-		cmocka_unit_test(t_slash_commands),
-		cmocka_unit_test(t_webhook_auth_replay),
-		cmocka_unit_test(t_outage),
-		cmocka_unit_test(t_no_binding),
-		cmocka_unit_test(t_reconcile_lost_webhook),
-		cmocka_unit_test(t_kill9),
-		cmocka_unit_test(t_identity_match),
-		cmocka_unit_test(t_audit_chain),
-	};
-	return cmocka_run_group_tests_name("tickets_jira_dc", tests, setup, tk_teardown);
+	return tk_main(&dc, "tickets_jira_dc");
 }

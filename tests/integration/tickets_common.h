@@ -919,4 +919,25 @@ static void t_identity_match(void **state)
 	free(out);
 }
 
+/* the whole suite against one fake tracker (the Redmine file runs its own
+ * list around a real server) */
+static inline int tk_main(const struct tsuite *suite, const char *group)
+{
+	S = suite;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_tracker_rest),
+		cmocka_unit_test(t_lifecycle),
+		cmocka_unit_test(t_flawfix_comment),
+		cmocka_unit_test(t_slash_commands),
+		cmocka_unit_test(t_webhook_auth_replay),
+		cmocka_unit_test(t_outage),
+		cmocka_unit_test(t_no_binding),
+		cmocka_unit_test(t_reconcile_lost_webhook),
+		cmocka_unit_test(t_kill9),
+		cmocka_unit_test(t_identity_match),
+		cmocka_unit_test(t_audit_chain),
+	};
+	return cmocka_run_group_tests_name(group, tests, tk_setup, tk_teardown);
+}
+
 #endif
