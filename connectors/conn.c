@@ -639,3 +639,39 @@ int conn_get_ok(struct conn *c, const char *path)
 	conn_reply_free(&r);
 	return rc;
 }
+
+static bool in_list(const char *name, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (strcmp(name, *list) == 0)
+			return true;
+	return false;
+}
+
+enum conn_status conn_status_by_name(const char *name, const char *const *done, const char *const *open)
+{
+	if (!name)
+		return CONN_STATUS_UNKNOWN;
+	if (in_list(name, done))
+		return CONN_STATUS_DONE;
+	if (in_list(name, open))
+		return CONN_STATUS_OPEN;
+	return CONN_STATUS_UNKNOWN;
+}
+
+int conn_whoami_get(struct conn *c, const char *path, const char *wrap, const char *id_key, const char *name_key,
+		    char *id, size_t idlen, char *name, size_t namelen)
+{
+	struct conn_reply r;
+	int rc = conn_call(c, "GET", path, NULL, &r);
+	const json_t *u = wrap ? json_object_get(r.json, wrap) : r.json;
+	if (rc == FF_OK) {
+		if (!cj_id(u, id_key, id, idlen)) {
+			conn_set_error(c, "%s answered without an id", path);
+			rc = FF_EPERM;
+		}
+		snprintf(name, namelen, "%s", cj_str(u, name_key));
+	}
+	conn_reply_free(&r);
+	return rc;
+}

@@ -76,6 +76,14 @@ void conn_marker(const char *key, char *out, size_t outlen);
  * FF_ECONFLICT with last_error set. */
 int conn_pick_user(struct conn *c, const json_t *users, const char *who, const char *id_key,
 		   const char *const *match_keys, char *id, size_t idlen);
+/* conn_status_by_name: DONE when name is one of done, OPEN when one of
+ * open (NULL-terminated lists), else UNKNOWN: the backends' status maps */
+enum conn_status conn_status_by_name(const char *name, const char *const *done, const char *const *open);
+/* conn_whoami_get: GET path, then the user object (member `wrap` of the
+ * answer, or the answer itself when wrap is NULL) gives id_key and
+ * name_key; an answer without the id is FF_EPERM naming the path */
+int conn_whoami_get(struct conn *c, const char *path, const char *wrap, const char *id_key, const char *name_key,
+		    char *id, size_t idlen, char *name, size_t namelen);
 /* conn_get_ok: GET path and report only the rc (project checks) */
 int conn_get_ok(struct conn *c, const char *path);
 

@@ -41,11 +41,8 @@ static int gl_init(struct conn *c)
 
 static enum conn_status gl_status_map(const char *state)
 {
-	if (strcmp(state, "closed") == 0)
-		return CONN_STATUS_DONE;
-	if (strcmp(state, "opened") == 0 || strcmp(state, "reopened") == 0)
-		return CONN_STATUS_OPEN;
-	return CONN_STATUS_UNKNOWN;
+	static const char *const done[] = { "closed", NULL }, *const open[] = { "opened", "reopened", NULL };
+	return conn_status_by_name(state, done, open);
 }
 
 static void issue_from_json(const struct conn *c, const json_t *j, struct conn_issue *out)
@@ -66,17 +63,7 @@ static void issue_from_json(const struct conn *c, const json_t *j, struct conn_i
 
 static int gl_whoami(struct conn *c, char *id, size_t idlen, char *name, size_t namelen)
 {
-	struct conn_reply r;
-	int rc = conn_call(c, "GET", "/user", NULL, &r);
-	if (rc == FF_OK) {
-		if (!cj_id(r.json, "id", id, idlen)) {
-			conn_set_error(c, "/user answered without an id");
-			rc = FF_EPERM;
-		}
-		snprintf(name, namelen, "%s", cj_str(r.json, "username"));
-	}
-	conn_reply_free(&r);
-	return rc;
+	return conn_whoami_get(c, "/user", NULL, "id", "username", id, idlen, name, namelen);
 }
 
 static char *labels_csv(const struct conn *c, const struct conn_issue_spec *spec)

@@ -39,11 +39,8 @@ static int jira_init(struct conn *c)
 
 static enum conn_status jira_status_map(const char *category)
 {
-	if (strcmp(category, "done") == 0)
-		return CONN_STATUS_DONE;
-	if (strcmp(category, "new") == 0 || strcmp(category, "indeterminate") == 0)
-		return CONN_STATUS_OPEN;
-	return CONN_STATUS_UNKNOWN;
+	static const char *const done[] = { "done", NULL }, *const open[] = { "new", "indeterminate", NULL };
+	return conn_status_by_name(category, done, open);
 }
 
 static void issue_from_json(const struct conn *c, const json_t *j, struct conn_issue *out)
@@ -59,17 +56,8 @@ static void issue_from_json(const struct conn *c, const json_t *j, struct conn_i
 
 static int jira_whoami(struct conn *c, char *id, size_t idlen, char *name, size_t namelen)
 {
-	struct conn_reply r;
-	int rc = conn_call(c, "GET", "/myself", NULL, &r);
-	if (rc == FF_OK) {
-		if (!cj_id(r.json, cloud(c) ? "accountId" : "name", id, idlen)) {
-			conn_set_error(c, "/myself answered without an account id");
-			rc = FF_EPERM;
-		}
-		snprintf(name, namelen, "%s", cj_str(r.json, "displayName"));
-	}
-	conn_reply_free(&r);
-	return rc;
+	return conn_whoami_get(c, "/myself", NULL, cloud(c) ? "accountId" : "name", "displayName", id, idlen, name,
+			       namelen);
 }
 
 static json_t *rich_text(const struct conn *c, const char *text)

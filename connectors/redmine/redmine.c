@@ -34,11 +34,8 @@ static int rm_init(struct conn *c)
 
 static enum conn_status rm_status_map(const char *is_closed)
 {
-	if (strcmp(is_closed, "true") == 0)
-		return CONN_STATUS_DONE;
-	if (strcmp(is_closed, "false") == 0)
-		return CONN_STATUS_OPEN;
-	return CONN_STATUS_UNKNOWN;
+	static const char *const done[] = { "true", NULL }, *const open[] = { "false", NULL };
+	return conn_status_by_name(is_closed, done, open);
 }
 
 static enum conn_status status_of(const json_t *status)
@@ -62,18 +59,7 @@ static void issue_from_json(const struct conn *c, const json_t *j, struct conn_i
 
 static int rm_whoami(struct conn *c, char *id, size_t idlen, char *name, size_t namelen)
 {
-	struct conn_reply r;
-	int rc = conn_call(c, "GET", "/users/current.json", NULL, &r);
-	const json_t *u = json_object_get(r.json, "user");
-	if (rc == FF_OK) {
-		if (!cj_id(u, "id", id, idlen)) {
-			conn_set_error(c, "/users/current.json answered without an id");
-			rc = FF_EPERM;
-		}
-		snprintf(name, namelen, "%s", cj_str(u, "login"));
-	}
-	conn_reply_free(&r);
-	return rc;
+	return conn_whoami_get(c, "/users/current.json", "user", "id", "login", id, idlen, name, namelen);
 }
 
 static json_t *issue_body(struct conn *c, const struct conn_issue_spec *spec, int create)
