@@ -39,6 +39,7 @@ struct tk {
 	struct conn_field field_v[TK_MAX_FIELDS];
 	char *field_json[TK_MAX_FIELDS];
 	const char *reconcile_before; /* poll: tickets changed after this are the next poll's */
+	long long job_id;             /* a job that posts one comment (comment/close/reopen), else 0 */
 };
 
 int tickets_key(uint8_t key[32])
@@ -338,11 +339,16 @@ static int post_comment(struct db *db, struct tk *k, const char *remote_id, cons
 			size_t errlen)
 {
 	char cid[64] = "";
+	/* the job ran before and posted (a crash kept it from being marked done) */
+	if (k->job_id > 0 && own_comment_of_job(db, k->job_id, cid, sizeof(cid)) == FF_OK) {
+		log_info("tickets", "comment of job %lld is there already (remote comment %s)", k->job_id, cid);
+		return FF_OK;
+	}
 	int rc = conn_comment_add(k->c, remote_id, text, cid, sizeof(cid));
 	if (rc)
 		return tk_fail(k, rc, "could not add the comment", err, errlen);
 	if (cid[0])
-		own_comment_add(db, k->t.id, cid);
+		own_comment_add(db, k->t.id, cid, k->job_id);
 	return FF_OK;
 }
 
@@ -365,6 +371,7 @@ static int ticket_job(struct db *db, const struct job *j, ticket_fn fn, char *er
 	}
 	if (rc || (rc = tk_open(db, j->org_id, t.tracker_id, t.project, &k, err, errlen)))
 		goto out;
+	k.job_id = j->id;
 	rc = fn(db, &k, &t, p, err, errlen);
 	if (!rc)
 		ticket_note(db, fid, NULL, NULL);
@@ -800,8 +807,11 @@ static int reconcile_one(struct db *db, struct tk *k, const struct ticket_ref *t
 	char outcome[600] = "";
 	if (is.status == CONN_STATUS_UNKNOWN)
 		return FF_OK;
-	if (k->reconcile_before && strcmp(is.updated, k->reconcile_before) > 0)
-		return FF_OK; /* changed after the listing: its journal comes with the next poll */
+	/* changed after the listing, or in its last second (updated_on counts
+	 * whole seconds, and the listing takes that second again): its journal
+	 * comes with the next poll, with the person who made the change */
+	if (k->reconcile_before && strcmp(is.updated, k->reconcile_before) >= 0)
+		return FF_OK;
 	rc = on_status(db, t, &ev, outcome, sizeof(outcome));
 	log_info("tickets", "reconcile tracker=%lld ticket=%s: %s", k->t.id, t->remote_id, outcome);
 	return rc;

@@ -569,13 +569,27 @@ int delivery_done(struct db *db, long long id, const char *outcome)
 	return db_cmd(db, "UPDATE ticket_delivery SET processed_at = now(), outcome = $2 WHERE id = $1", 2, p);
 }
 
-int own_comment_add(struct db *db, long long tracker_id, const char *remote_id)
+int own_comment_add(struct db *db, long long tracker_id, const char *remote_id, long long job_id)
 {
-	char tr[24];
+	char tr[24], job[24];
 	LL(tr, tracker_id);
-	const char *p[] = { tr, remote_id };
-	return db_cmd(db, "INSERT INTO ticket_own_comment (tracker_id, remote_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-		      2, p);
+	LL(job, job_id);
+	const char *p[] = { tr, remote_id, job_id > 0 ? job : NULL };
+	return db_cmd(db, "INSERT INTO ticket_own_comment (tracker_id, remote_id, job_id) VALUES ($1, $2, $3)"
+			  " ON CONFLICT DO NOTHING", 3, p);
+}
+
+int own_comment_of_job(struct db *db, long long job_id, char *remote_id, size_t len)
+{
+	char job[24];
+	LL(job, job_id);
+	const char *p[] = { job };
+	char *v = NULL;
+	int rc = one_text(db, "SELECT remote_id FROM ticket_own_comment WHERE job_id = $1", 1, p, &v);
+	if (rc == FF_OK)
+		snprintf(remote_id, len, "%s", v);
+	free(v);
+	return rc;
 }
 
 int own_comment_is(struct db *db, long long tracker_id, const char *remote_id)

@@ -126,7 +126,12 @@ int delivery_load(struct db *db, long long id, struct delivery *out);
 void delivery_clear(struct delivery *d);
 int delivery_done(struct db *db, long long id, const char *outcome);
 
-int own_comment_add(struct db *db, long long tracker_id, const char *remote_id);
+/* own_comment_add remembers a comment FlawFix wrote (echoes of it are
+ * dropped); job_id > 0 ties it to the job that posted it */
+int own_comment_add(struct db *db, long long tracker_id, const char *remote_id, long long job_id);
+/* own_comment_of_job: FF_OK with the remote comment id when that job has
+ * posted its comment already, FF_ENOTFOUND when not */
+int own_comment_of_job(struct db *db, long long job_id, char *remote_id, size_t len);
 /* own_comment_is: 1 when we wrote that comment, 0 when not, <0 on error */
 int own_comment_is(struct db *db, long long tracker_id, const char *remote_id);
 

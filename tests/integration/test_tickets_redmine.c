@@ -88,6 +88,7 @@ static int teardown(void **state)
 RM(t_tracker_rest)
 RM(t_lifecycle)
 RM(t_flawfix_comment)
+RM(t_comment_once_after_crash)
 RM(t_slash_commands)
 RM(t_no_binding)
 RM(t_reconcile_lost_webhook)
@@ -101,6 +102,7 @@ int main(void)
 		cmocka_unit_test(rm_t_tracker_rest),
 		cmocka_unit_test(rm_t_lifecycle),
 		cmocka_unit_test(rm_t_flawfix_comment),
+		cmocka_unit_test(rm_t_comment_once_after_crash),
 		cmocka_unit_test(rm_t_slash_commands),
 		cmocka_unit_test(rm_t_no_binding),
 		cmocka_unit_test(rm_t_reconcile_lost_webhook),

@@ -622,6 +622,43 @@ static long long seed_finding(const char *title)
 		      " RETURNING id", title, title);
 }
 
+static int occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay ? strstr(hay, needle) : NULL; p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* a comment job that posted its comment and died before it was marked
+ * done runs again when its lease expires (simulated: the done job is put
+ * back as running with an expired lease): the comment is not posted twice */
+static void t_comment_once_after_crash(void **state)
+{
+	(void)state;
+	long long a = seed_finding("comment once");
+	mitigate(a);
+	wait_sql(20000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
+	char path[96], *out = NULL;
+	snprintf(path, sizeof(path), "/api/v1/findings/%lld/actions", a);
+	assert_int_equal(th_http(&D, "POST", path, D.token, "{\"action\":\"comment\",\"text\":\"posted exactly once\"}",
+				 &out), 200);
+	free(out);
+	wait_sql(15000, "done", "SELECT state FROM job WHERE kind = 'ticket.comment' AND payload->>'finding_id' = '%lld'", a);
+	char *text = wait_ticket_text(a, "posted exactly once");
+	assert_int_equal(occurrences(text, "posted exactly once"), 1);
+	free(text);
+	assert_true(th_sql_ok(DSN, "UPDATE job SET state = 'running', locked_by = 'dead-worker', finished_at = NULL,"
+				   " locked_until = now() - interval '1 second' WHERE kind = 'ticket.comment'"
+				   " AND state = 'done'"));
+	wait_sql(15000, "done:2", "SELECT state || ':' || attempts FROM job WHERE kind = 'ticket.comment'"
+				  " AND payload->>'finding_id' = '%lld'", a);
+	text = NULL;
+	assert_int_equal(tickets_with_key(a, &text), 1);
+	assert_int_equal(occurrences(text, "posted exactly once"), 1);
+	free(text);
+}
+
 /* the tracker answers 503 and then 429 for a while: the jobs wait with
  * backoff and complete afterwards, every ticket created once */
 static void t_outage(void **state)
@@ -928,6 +965,7 @@ static inline int tk_main(const struct tsuite *suite, const char *group)
 		cmocka_unit_test(t_tracker_rest),
 		cmocka_unit_test(t_lifecycle),
 		cmocka_unit_test(t_flawfix_comment),
+		cmocka_unit_test(t_comment_once_after_crash),
 		cmocka_unit_test(t_slash_commands),
 		cmocka_unit_test(t_webhook_auth_replay),
 		cmocka_unit_test(t_outage),
