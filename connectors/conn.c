@@ -270,6 +270,18 @@ int conn_comment_add(struct conn *c, const char *id, const char *text, char *com
 	return rc;
 }
 
+int conn_comment_find(struct conn *c, const char *id, const char *needle, char *comment_id, size_t idlen)
+{
+	NOTSUP(c, comment_find);
+	char cid[64] = "";
+	int rc = c->ops->comment_find(c, id, needle, cid, sizeof(cid));
+	if (rc == FF_OK && cid[0])
+		conn_remember_comment(c, cid);
+	if (comment_id && idlen)
+		snprintf(comment_id, idlen, "%s", cid);
+	return rc;
+}
+
 int conn_status_set(struct conn *c, const char *id, enum conn_status target)
 {
 	if (target != CONN_STATUS_OPEN && target != CONN_STATUS_DONE) {

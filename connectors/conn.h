@@ -135,6 +135,8 @@ struct conn_ops {
 	int (*webhook_parse)(const struct conn *c, const struct conn_webhook_in *in,
 			     struct conn_event *ev);
 	int (*list_changed)(struct conn *c, const char *since, conn_issue_cb cb, void *ud);
+	int (*comment_find)(struct conn *c, const char *id, const char *needle, char *comment_id,
+			    size_t idlen);
 	int (*events_since)(struct conn *c, const char *id, long long after, conn_event_cb cb,
 			    void *ud);
 	int (*project_check)(struct conn *c);
@@ -179,6 +181,12 @@ int conn_find_by_key(struct conn *c, const char *key, struct conn_issue *out);
  * suppression); comment_id may be NULL. */
 int conn_comment_add(struct conn *c, const char *id, const char *text, char *comment_id,
 		     size_t idlen);
+/* conn_comment_find looks through the ticket's comments (every page) for
+ * one whose text contains needle: FF_OK with its id (remembered for echo
+ * suppression), FF_ENOTFOUND when none does. Used before posting again a
+ * comment whose first post may have reached the tracker (a lost answer, a
+ * crash before it was recorded). */
+int conn_comment_find(struct conn *c, const char *id, const char *needle, char *comment_id, size_t idlen);
 /* conn_status_set moves the ticket to a status of the target category
  * (no-op when it already is there). */
 int conn_status_set(struct conn *c, const char *id, enum conn_status target);

@@ -40,6 +40,7 @@ struct tk {
 	char *field_json[TK_MAX_FIELDS];
 	const char *reconcile_before; /* poll: tickets changed after this are the next poll's */
 	long long job_id;             /* a job that posts one comment (comment/close/reopen), else 0 */
+	int job_attempt;              /* its attempt: from 2 on, the comment may be there already */
 };
 
 int tickets_key(uint8_t key[32])
@@ -335,16 +336,35 @@ out:
 
 /* ---- comments and status from FlawFix to the tracker ---- */
 
+/* A job's comment carries "flawfix-ref: job-<id>": when the job runs
+ * again (a crash, a lost answer), the comment it posted before is found by
+ * the remembered id or, failing that, by this line at the tracker. */
+static bool posted_before(struct db *db, struct tk *k, const char *remote_id, const char *ref, char *cid,
+			  size_t cidlen)
+{
+	if (own_comment_of_job(db, k->job_id, cid, cidlen) == FF_OK)
+		return true;
+	if (k->job_attempt < 2 || conn_comment_find(k->c, remote_id, ref, cid, cidlen) != FF_OK)
+		return false;
+	own_comment_add(db, k->t.id, cid, k->job_id);
+	return true;
+}
+
 static int post_comment(struct db *db, struct tk *k, const char *remote_id, const char *text, char *err,
 			size_t errlen)
 {
-	char cid[64] = "";
-	/* the job ran before and posted (a crash kept it from being marked done) */
-	if (k->job_id > 0 && own_comment_of_job(db, k->job_id, cid, sizeof(cid)) == FF_OK) {
-		log_info("tickets", "comment of job %lld is there already (remote comment %s)", k->job_id, cid);
-		return FF_OK;
+	char cid[64] = "", ref[48] = "";
+	char *body = NULL;
+	if (k->job_id > 0) {
+		snprintf(ref, sizeof(ref), "flawfix-ref: job-%lld", k->job_id);
+		if (posted_before(db, k, remote_id, ref, cid, sizeof(cid))) {
+			log_info("tickets", "comment of job %lld is there already (remote comment %s)", k->job_id, cid);
+			return FF_OK;
+		}
+		body = xasprintf("%s\n\n%s", text, ref);
 	}
-	int rc = conn_comment_add(k->c, remote_id, text, cid, sizeof(cid));
+	int rc = conn_comment_add(k->c, remote_id, body ? body : text, cid, sizeof(cid));
+	free(body);
 	if (rc)
 		return tk_fail(k, rc, "could not add the comment", err, errlen);
 	if (cid[0])
@@ -372,6 +392,7 @@ static int ticket_job(struct db *db, const struct job *j, ticket_fn fn, char *er
 	if (rc || (rc = tk_open(db, j->org_id, t.tracker_id, t.project, &k, err, errlen)))
 		goto out;
 	k.job_id = j->id;
+	k.job_attempt = j->attempts;
 	rc = fn(db, &k, &t, p, err, errlen);
 	if (!rc)
 		ticket_note(db, fid, NULL, NULL);

@@ -192,6 +192,34 @@ static int gl_comment(struct conn *c, const char *id, const char *text, char *ci
 	return rc;
 }
 
+/* the notes page by page (x-next-page) */
+static int gl_comment_find(struct conn *c, const char *id, const char *needle, char *cid, size_t cidlen)
+{
+	char page[32] = "1";
+	int rc = FF_ENOTFOUND;
+	for (int pages = 0; pages < 10000 && page[0] && rc == FF_ENOTFOUND; pages++) {
+		struct conn_reply r;
+		char *path = xasprintf("/projects/%s/issues/%s/notes?sort=asc&per_page=%d&page=%s", proj(c), id,
+				       c->page_size, page);
+		int crc = conn_call(c, "GET", path, NULL, &r);
+		free(path);
+		size_t i;
+		json_t *n;
+		json_array_foreach(crc == FF_OK ? r.json : NULL, i, n) {
+			if (strstr(cj_str(n, "body"), needle) && cj_id(n, "id", cid, cidlen)) {
+				rc = FF_OK;
+				break;
+			}
+		}
+		if (!hc_header_get(&r.raw, "x-next-page", page, sizeof(page)))
+			page[0] = '\0';
+		conn_reply_free(&r);
+		if (crc != FF_OK)
+			return crc;
+	}
+	return rc;
+}
+
 static int gl_status_set(struct conn *c, const char *id, enum conn_status target)
 {
 	struct conn_issue cur = { 0 };
@@ -363,6 +391,7 @@ const struct conn_ops conn_gitlab_ops = {
 	.issue_get = gl_get,
 	.find_by_key = gl_find,
 	.comment_add = gl_comment,
+	.comment_find = gl_comment_find,
 	.status_set = gl_status_set,
 	.status_map = gl_status_map,
 	.webhook_verify = gl_verify,

@@ -245,6 +245,41 @@ static int jira_comment(struct conn *c, const char *id, const char *text, char *
 	return rc;
 }
 
+/* the comments page by page (startAt, maxResults, total); the body is
+ * searched as JSON text, which holds the needle as written in ADF and in
+ * wiki text alike */
+static int jira_comment_find(struct conn *c, const char *id, const char *needle, char *cid, size_t cidlen)
+{
+	long start = 0, total = 0;
+	int rc = FF_ENOTFOUND;
+	do {
+		struct conn_reply r;
+		char *path = xasprintf("/issue/%s/comment?startAt=%ld&maxResults=%d", id, start, c->page_size);
+		int crc = conn_call(c, "GET", path, NULL, &r);
+		free(path);
+		const json_t *list = json_object_get(r.json, "comments");
+		total = (long)json_integer_value(json_object_get(r.json, "total"));
+		size_t i, n = json_array_size(list);
+		json_t *cm;
+		json_array_foreach(crc == FF_OK ? list : NULL, i, cm) {
+			char *body = json_dumps(json_object_get(cm, "body"), JSON_ENCODE_ANY);
+			int hit = body && strstr(body, needle);
+			free(body);
+			if (hit && cj_id(cm, "id", cid, cidlen)) {
+				rc = FF_OK;
+				break;
+			}
+		}
+		conn_reply_free(&r);
+		if (crc != FF_OK)
+			return crc;
+		if (rc == FF_OK || n == 0)
+			break;
+		start += (long)n;
+	} while (start < total);
+	return rc;
+}
+
 /* the transition whose target is in the wanted category: done for DONE;
  * for OPEN a "new" target is preferred over "indeterminate" */
 static const char *pick_transition(const json_t *list, enum conn_status target)
@@ -485,6 +520,7 @@ const struct conn_ops conn_jira_ops = {
 	.issue_get = jira_get,
 	.find_by_key = jira_find,
 	.comment_add = jira_comment,
+	.comment_find = jira_comment_find,
 	.status_set = jira_status_set,
 	.status_map = jira_status_map,
 	.webhook_verify = jira_verify,

@@ -201,6 +201,26 @@ static void find_own_journal(struct conn *c, const char *id, const char *text, c
 	conn_reply_free(&r);
 }
 
+/* journals come with the issue, all of them */
+static int rm_comment_find(struct conn *c, const char *id, const char *needle, char *cid, size_t cidlen)
+{
+	struct conn_reply r;
+	int rc = get_issue_json(c, id, "journals", &r);
+	if (rc == FF_OK) {
+		rc = FF_ENOTFOUND;
+		size_t i;
+		json_t *jr;
+		json_array_foreach(cj_path(r.json, "issue.journals"), i, jr) {
+			if (strstr(cj_str(jr, "notes"), needle) && cj_id(jr, "id", cid, cidlen)) {
+				rc = FF_OK;
+				break;
+			}
+		}
+	}
+	conn_reply_free(&r);
+	return rc;
+}
+
 static int rm_comment(struct conn *c, const char *id, const char *text, char *cid, size_t cidlen)
 {
 	json_t *body = json_pack("{s:{s:s}}", "issue", "notes", text ? text : "");
@@ -453,6 +473,7 @@ const struct conn_ops conn_redmine_ops = {
 	.issue_get = rm_get,
 	.find_by_key = rm_find,
 	.comment_add = rm_comment,
+	.comment_find = rm_comment_find,
 	.status_set = rm_status_set,
 	.status_map = rm_status_map,
 	.webhook_verify = rm_verify,

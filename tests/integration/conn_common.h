@@ -234,6 +234,29 @@ static void t_roundtrip(void **state)
 	conn_close(c);
 }
 
+/* a comment found again by a line of its text, across pages of 2 */
+static void t_comment_find_paginates(void **state)
+{
+	(void)state;
+	struct conn *c = open_conn(NULL, 2);
+	char key[64], cid[64], want[64] = "", found[64] = "";
+	next_key(key, sizeof(key));
+	struct conn_issue_spec spec = { .key = key, .title = "comment search", .body = "five comments" };
+	struct conn_issue is;
+	assert_int_equal(conn_issue_create(c, &spec, &is, NULL), FF_OK);
+	for (int i = 1; i <= 5; i++) {
+		char text[96];
+		snprintf(text, sizeof(text), "status note %d\n\nflawfix-ref: job-%d", i, 700 + i);
+		assert_int_equal(conn_comment_add(c, is.id, text, cid, sizeof(cid)), FF_OK);
+		if (i == 5)
+			snprintf(want, sizeof(want), "%s", cid);
+	}
+	assert_int_equal(conn_comment_find(c, is.id, "flawfix-ref: job-705", found, sizeof(found)), FF_OK);
+	assert_string_equal(found, want);
+	assert_int_equal(conn_comment_find(c, is.id, "flawfix-ref: job-799", found, sizeof(found)), FF_ENOTFOUND);
+	conn_close(c);
+}
+
 static void t_find_before_create(void **state)
 {
 	(void)state;

@@ -59,6 +59,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_roundtrip),
 		cmocka_unit_test(t_find_before_create),
+		cmocka_unit_test(t_comment_find_paginates),
 		cmocka_unit_test(t_outage_503_then_success),
 		cmocka_unit_test(t_rate_limit_429),
 		cmocka_unit_test(t_pages),

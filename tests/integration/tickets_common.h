@@ -632,7 +632,8 @@ static int occurrences(const char *hay, const char *needle)
 
 /* a comment job that posted its comment and died before it was marked
  * done runs again when its lease expires (simulated: the done job is put
- * back as running with an expired lease): the comment is not posted twice */
+ * back as running with an expired lease): the comment is not posted twice,
+ * whether FlawFix had recorded it or not */
 static void t_comment_once_after_crash(void **state)
 {
 	(void)state;
@@ -657,6 +658,22 @@ static void t_comment_once_after_crash(void **state)
 	assert_int_equal(tickets_with_key(a, &text), 1);
 	assert_int_equal(occurrences(text, "posted exactly once"), 1);
 	free(text);
+	/* the same, but the crash came before FlawFix recorded the comment (or
+	 * the tracker's answer was lost): the job finds its comment at the
+	 * tracker by its flawfix-ref line */
+	long long job = sql_ll("SELECT id FROM job WHERE kind = 'ticket.comment' AND payload->>'finding_id' = '%lld'", a);
+	char q[256];
+	snprintf(q, sizeof(q), "DELETE FROM ticket_own_comment WHERE job_id = %lld", job);
+	assert_true(th_sql_ok(DSN, q));
+	snprintf(q, sizeof(q), "UPDATE job SET state = 'running', locked_by = 'dead-worker', finished_at = NULL,"
+			       " locked_until = now() - interval '1 second' WHERE id = %lld", job);
+	assert_true(th_sql_ok(DSN, q));
+	wait_sql(15000, "done:3", "SELECT state || ':' || attempts FROM job WHERE id = %lld", job);
+	text = NULL;
+	assert_int_equal(tickets_with_key(a, &text), 1);
+	assert_int_equal(occurrences(text, "posted exactly once"), 1);
+	free(text);
+	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_own_comment WHERE job_id = %lld", job), 1);
 }
 
 /* the tracker answers 503 and then 429 for a while: the jobs wait with
