@@ -1,11 +1,36 @@
 #include "q_user.h"
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
 #include "common/rc.h"
+
+/* jansson builds every payload: names and e-mail addresses come from callers */
+static int event_json(struct db *db, const struct audit_actor *actor, struct audit_event *ev, json_t *payload)
+{
+	char *text = json_dumps(payload, JSON_COMPACT);
+	json_decref(payload);
+	ev->payload = text;
+	int rc = text ? audit_append(db, actor, ev) : FF_EINVAL;
+	free(text);
+	return rc;
+}
+
+static int user_events_add(struct db *db, long long org_id, const struct audit_actor *actor, const char *name,
+			   long long id, const char *role)
+{
+	struct audit_event ev = { .org_id = org_id, .type = "user.created" };
+	int rc = event_json(db, actor, &ev, json_pack("{s:s, s:I, s:s}", "user", name, "user_id", (json_int_t)id,
+						      "role", role));
+	if (rc)
+		return rc;
+	struct audit_event ev2 = { .org_id = org_id, .type = "membership.changed", .to_state = role };
+	return event_json(db, actor, &ev2, json_pack("{s:s, s:s}", "user", name, "role", role));
+}
 
 int user_add(struct db *db, long long org_id, const char *name, const char *email, const char *role,
 	     const char *pw_hash, const struct audit_actor *actor, long long *id)
@@ -30,17 +55,7 @@ int user_add(struct db *db, long long org_id, const char *name, const char *emai
 	const char *m[] = { org, ids, role };
 	if ((rc = db_cmd(db, "INSERT INTO membership (org_id, user_id, role) VALUES ($1, $2, $3::ff_role)", 3, m)))
 		goto fail;
-	char *payload = xasprintf("{\"user\": \"%s\", \"user_id\": %lld, \"role\": \"%s\"}", name, *id, role);
-	struct audit_event ev = { .org_id = org_id, .type = "user.created", .payload = payload };
-	rc = audit_append(db, actor, &ev);
-	free(payload);
-	if (rc)
-		goto fail;
-	struct audit_event ev2 = { .org_id = org_id, .type = "membership.changed", .to_state = role };
-	char *p2 = xasprintf("{\"user\": \"%s\", \"role\": \"%s\"}", name, role);
-	ev2.payload = p2;
-	rc = audit_append(db, actor, &ev2);
-	free(p2);
+	rc = user_events_add(db, org_id, actor, name, *id, role);
 	if (rc || (rc = db_commit(db)))
 		goto fail;
 	return FF_OK;
@@ -66,11 +81,11 @@ int user_set_password(struct db *db, const char *name, const char *pw_hash, cons
 		goto fail;
 	}
 	long long org = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	char *payload = xasprintf("{\"user\": \"%s\", \"user_id\": %s}", name, PQgetvalue(r, 0, 1));
+	json_t *payload = json_pack("{s:s, s:I}", "user", name, "user_id",
+				    (json_int_t)strtoll(PQgetvalue(r, 0, 1), NULL, 10));
 	PQclear(r);
-	struct audit_event ev = { .org_id = org, .type = "user.password_changed", .payload = payload };
-	rc = audit_append(db, actor, &ev);
-	free(payload);
+	struct audit_event ev = { .org_id = org, .type = "user.password_changed" };
+	rc = event_json(db, actor, &ev, payload);
 	if (rc || (rc = db_commit(db)))
 		goto fail;
 	return FF_OK;
@@ -98,6 +113,178 @@ int user_list_json(struct db *db, long long org_id, char **out)
 		"SELECT coalesce(json_agg(json_build_object('name', u.name, 'email', u.email, 'role', m.role,"
 		" 'disabled', u.disabled, 'created_at', u.created_at) ORDER BY u.name), '[]')::text"
 		" FROM app_user u JOIN membership m ON m.user_id = u.id WHERE m.org_id = $1", 1, p, out);
+}
+
+int user_get_json(struct db *db, long long org_id, const char *name, char **out)
+{
+	char org[24];
+	snprintf(org, sizeof(org), "%lld", org_id);
+	const char *p[] = { org, name };
+	PGresult *r = db_exec(db,
+		"SELECT json_build_object('name', u.name, 'email', u.email, 'role', m.role, 'disabled', u.disabled,"
+		" 'created_at', u.created_at)::text"
+		" FROM app_user u JOIN membership m ON m.user_id = u.id AND m.org_id = $1 WHERE u.name = $2", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	int rc = PQntuples(r) == 1 ? FF_OK : FF_ENOTFOUND;
+	if (rc == FF_OK)
+		*out = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
+/* one user's row before and after a change */
+struct user_state {
+	long long id;
+	char ids[24];
+	const char *email; /* NULL = none */
+	char role[16];
+	bool disabled;
+};
+
+/* The lock order of every change is: the organisation's admin memberships
+ * (by user id), then the user's rows. Two concurrent demotions of the last
+ * two admins wait for each other here instead of both seeing one left. */
+static int lock_admins(struct db *db, const char *org)
+{
+	const char *p[] = { org };
+	PGresult *r = db_exec(db,
+		"SELECT user_id FROM membership WHERE org_id = $1 AND role = 'admin' ORDER BY user_id FOR UPDATE", 1, p);
+	if (!r)
+		return db_last_rc(db);
+	PQclear(r);
+	return FF_OK;
+}
+
+/* on success *res holds the row (email points into it); caller PQclear()s */
+static int lock_user(struct db *db, const char *org, const char *name, struct user_state *u, PGresult **res)
+{
+	const char *p[] = { org, name };
+	PGresult *r = db_exec(db,
+		"SELECT u.id, u.email, m.role, u.disabled FROM app_user u"
+		" JOIN membership m ON m.user_id = u.id AND m.org_id = $1 WHERE u.name = $2 FOR UPDATE OF u, m", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return FF_ENOTFOUND;
+	}
+	u->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(u->ids, sizeof(u->ids), "%lld", u->id);
+	u->email = PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1);
+	snprintf(u->role, sizeof(u->role), "%s", PQgetvalue(r, 0, 2));
+	u->disabled = PQgetvalue(r, 0, 3)[0] == 't';
+	*res = r;
+	return FF_OK;
+}
+
+/* FF_ECONFLICT when no other enabled admin is left; the caller holds the
+ * admin memberships' locks, and this statement's snapshot is newer */
+static int other_admin_left(struct db *db, const char *org, const char *ids)
+{
+	const char *p[] = { org, ids };
+	PGresult *r = db_exec(db,
+		"SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id"
+		" WHERE m.org_id = $1 AND m.role = 'admin' AND NOT u.disabled AND m.user_id <> $2", 2, p);
+	if (!r)
+		return db_last_rc(db);
+	int rc = strtoll(PQgetvalue(r, 0, 0), NULL, 10) > 0 ? FF_OK : FF_ECONFLICT;
+	PQclear(r);
+	return rc;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int write_changes(struct db *db, const char *org, const struct user_state *old, const struct user_state *nu,
+			 long long *sessions)
+{
+	const char *p[] = { old->ids, nu->email, nu->disabled ? "true" : "false" };
+	int rc = db_cmd(db, "UPDATE app_user SET email = $2, disabled = $3::boolean WHERE id = $1", 3, p);
+	const char *m[] = { org, old->ids, nu->role };
+	if (!rc && strcmp(old->role, nu->role) != 0)
+		rc = db_cmd(db, "UPDATE membership SET role = $3::ff_role WHERE org_id = $1 AND user_id = $2", 3, m);
+	if (rc || !nu->disabled || old->disabled)
+		return rc;
+	/* a disabled user's web sessions end with the change */
+	const char *s[] = { old->ids };
+	PGresult *r = db_exec(db, "DELETE FROM session WHERE user_id = $1", 1, s);
+	if (!r)
+		return db_last_rc(db);
+	*sessions = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return FF_OK;
+}
+
+/* one event per kind of change */
+static int change_events(struct db *db, long long org_id, const struct audit_actor *actor, const char *name,
+			 const struct user_state *old, const struct user_state *nu, long long sessions)
+{
+	int rc = FF_OK;
+	if (strcmp(old->role, nu->role) != 0) {
+		struct audit_event ev = { .org_id = org_id, .type = "membership.changed", .from_state = old->role,
+					  .to_state = nu->role };
+		rc = event_json(db, actor, &ev, json_pack("{s:s, s:I, s:s, s:s}", "user", name, "user_id",
+							  (json_int_t)old->id, "role", nu->role, "previous_role",
+							  old->role));
+	}
+	if (!rc && old->disabled != nu->disabled) {
+		struct audit_event ev = { .org_id = org_id, .type = nu->disabled ? "user.disabled" : "user.enabled" };
+		json_t *pl = json_pack("{s:s, s:I}", "user", name, "user_id", (json_int_t)old->id);
+		if (nu->disabled)
+			json_object_set_new(pl, "sessions_deleted", json_integer(sessions));
+		rc = event_json(db, actor, &ev, pl);
+	}
+	if (!rc && !same_text(old->email, nu->email)) {
+		struct audit_event ev = { .org_id = org_id, .type = "user.updated" };
+		rc = event_json(db, actor, &ev, json_pack("{s:s, s:I, s:{s:s?, s:s?}}", "user", name, "user_id",
+							  (json_int_t)old->id, "email", "old", old->email, "new",
+							  nu->email));
+	}
+	return rc;
+}
+
+int user_update(struct db *db, long long org_id, const char *name, const struct user_change *c,
+		const struct audit_actor *actor, char **out)
+{
+	char org[24];
+	struct user_state old = { 0 }, nu;
+	PGresult *row = NULL;
+	long long sessions = 0;
+	*out = NULL;
+	snprintf(org, sizeof(org), "%lld", org_id);
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	if ((rc = lock_admins(db, org)) || (rc = lock_user(db, org, name, &old, &row)))
+		goto fail;
+	nu = old;
+	if (c->set_email)
+		nu.email = c->email;
+	if (c->role)
+		snprintf(nu.role, sizeof(nu.role), "%s", c->role);
+	if (c->disabled >= 0)
+		nu.disabled = c->disabled == 1;
+	bool was_admin = strcmp(old.role, "admin") == 0 && !old.disabled;
+	bool is_admin = strcmp(nu.role, "admin") == 0 && !nu.disabled;
+	if (was_admin && !is_admin && (rc = other_admin_left(db, org, old.ids)))
+		goto fail;
+	bool changed = strcmp(old.role, nu.role) != 0 || old.disabled != nu.disabled || !same_text(old.email, nu.email);
+	if (changed && ((rc = write_changes(db, org, &old, &nu, &sessions)) ||
+			(rc = change_events(db, org_id, actor, name, &old, &nu, sessions))))
+		goto fail;
+	if ((rc = user_get_json(db, org_id, name, out)) || (rc = db_commit(db)))
+		goto fail;
+	PQclear(row);
+	return FF_OK;
+fail:
+	free(*out);
+	*out = NULL;
+	PQclear(row);
+	db_rollback(db);
+	return rc;
 }
 
 int user_count(struct db *db, long long *n)

@@ -3,6 +3,8 @@
 #ifndef FF_DB_Q_USER_H
 #define FF_DB_Q_USER_H
 
+#include <stdbool.h>
+
 #include "audit.h"
 #include "db.h"
 
@@ -15,6 +17,26 @@ int user_set_password(struct db *db, const char *name, const char *pw_hash, cons
 /* user_list_json: JSON array of {name, email, role, disabled, created_at} */
 int user_list_json(struct db *db, long long org_id, char **out);
 int user_count(struct db *db, long long *n);
+/* user_get_json: {name, email, role, disabled, created_at} of a member of
+ * org (allocated into *out); FF_ENOTFOUND when org has no such user. */
+int user_get_json(struct db *db, long long org_id, const char *name, char **out);
+
+/* what user_update changes; the rest stays */
+struct user_change {
+	bool set_email;    /* when true, email is the new address (NULL clears it) */
+	const char *email;
+	const char *role;  /* admin, security, member, auditor; NULL = unchanged */
+	int disabled;      /* -1 unchanged, 0 enable, 1 disable */
+};
+/* user_update applies c in one transaction with one audit event per kind
+ * of change (membership.changed, user.disabled / user.enabled,
+ * user.updated); disabling deletes the user's sessions. Nothing is written
+ * when nothing changes. *out gets the user's JSON as after the change
+ * (allocated). FF_ENOTFOUND for a name org does not have; FF_ECONFLICT when
+ * the change would leave org without an enabled admin (checked under a
+ * lock on the org's admin memberships). */
+int user_update(struct db *db, long long org_id, const char *name, const struct user_change *c,
+		const struct audit_actor *actor, char **out);
 
 /* token_create stores only the token's hash. asset_slug is required for
  * scope "upload" and binds the token to that asset. */

@@ -62,6 +62,12 @@ void api_webhook_jira(struct http_req *req, struct http_resp *resp, struct db *d
 void api_webhook_gitlab(struct http_req *req, struct http_resp *resp, struct db *db);
 void api_webhook_redmine(struct http_req *req, struct http_resp *resp, struct db *db);
 
+/* users.c: the organisation's users and roles */
+void api_user_list(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_user_get(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_user_create(struct http_req *req, struct http_resp *resp, struct db *db);
+void api_user_patch(struct http_req *req, struct http_resp *resp, struct db *db);
+
 /* body.c: JSON request bodies. api_body_object parses the body as one JSON
  * object (duplicates rejected); on error it writes a 400/415/422 problem
  * with the position and returns NULL. The caller json_decref()s. */

@@ -84,7 +84,8 @@ static int token(const char *name, const char *scope, const char *asset, char *d
 static int seed_org2(void)
 {
 	return th_sql_ok(DSN, "INSERT INTO org (slug, name) VALUES ('other', 'ORG2-SECRET Other Org')") &&
-	       th_sql_ok(DSN, "INSERT INTO app_user (org_id, name) SELECT id, 'eve' FROM org WHERE slug = 'other'") &&
+	       th_sql_ok(DSN, "INSERT INTO app_user (org_id, name, email) SELECT id, 'eve', 'ORG2-SECRET@other.example'"
+			      " FROM org WHERE slug = 'other'") &&
 	       th_sql_ok(DSN, "INSERT INTO membership (org_id, user_id, role) SELECT u.org_id, u.id, 'admin'"
 			      " FROM app_user u WHERE name = 'eve'") &&
 	       th_sql_ok(DSN, "INSERT INTO api_token (org_id, user_id, token_hash, prefix, scope) SELECT org_id, id,"
@@ -123,7 +124,8 @@ static int setup(void **state)
 	    token("admin", "read", NULL, tok[P_READ]) || token("admin", "upload", "app", tok[P_UPLOAD]))
 		return -1;
 	snprintf(tok[P_EVE], sizeof(tok[P_EVE]), "%s", EVE_TOKEN);
-	if (!seed_org2())
+	/* org 1's user list must not reach eve */
+	if (!th_sql_ok(DSN, "UPDATE app_user SET email = 'ORG1-MARK@org1.example' WHERE name = 'mia'") || !seed_org2())
 		return -1;
 	F1 = sql_ll("WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10)"
 		    " SELECT 1, id, 'org1-fp', 'sca', 'ORG1-MARK finding', 'high', 80 FROM asset WHERE slug = 'app'"
@@ -216,6 +218,12 @@ static void test_route_role_matrix(void **state)
 		{ "POST", "/api/v1/session", "{\"name\":\"nobody{P}\",\"password\":\"wrong\"}", "UUUUUUUUU" },
 		{ "GET", "/api/v1/session", NULL, "UAAAAAAFA" },
 		{ "DELETE", "/api/v1/session", NULL, "UAAAAAAFA" },
+		/* users (issue 6): admins, security and auditors read; a member reads only their own record;
+		 * only admins write; eve sees and changes only her organisation's users */
+		{ "GET", "/api/v1/users", NULL, "UAAFFAAFA" },
+		{ "POST", "/api/v1/users", "{\"name\":\"u{P}\",\"role\":\"member\"}", "UAFFFFFFA" },
+		{ "GET", "/api/v1/users/mia", NULL, "UAAAFAAFN" },
+		{ "PATCH", "/api/v1/users/ned", "{\"email\":\"ned@org1.example\"}", "UAFFFFFFN" },
 		/* trackers (issue 7): configuration is the admin's; tracker 1 is org 1's (admin creates it first) */
 		{ "POST", "/api/v1/trackers", "{\"name\":\"m\",\"kind\":\"gitlab\",\"base_url\":\"http://127.0.0.1:9\","
 		  "\"project\":\"p\",\"token\":\"t\"}", "UAFFFFFFA" },
