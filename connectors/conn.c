@@ -273,8 +273,12 @@ int conn_comment_add(struct conn *c, const char *id, const char *text, char *com
 int conn_comment_find(struct conn *c, const char *id, const char *needle, char *comment_id, size_t idlen)
 {
 	NOTSUP(c, comment_find);
-	char cid[64] = "";
-	int rc = c->ops->comment_find(c, id, needle, cid, sizeof(cid));
+	char cid[64] = "", self[128];
+	/* only our own comments count: anybody can paste the needle */
+	int rc = c->self_id[0] ? FF_OK : conn_whoami(c, self, sizeof(self), NULL, 0);
+	if (rc)
+		return rc;
+	rc = c->ops->comment_find(c, id, needle, cid, sizeof(cid));
 	if (rc == FF_OK && cid[0])
 		conn_remember_comment(c, cid);
 	if (comment_id && idlen)

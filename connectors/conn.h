@@ -182,7 +182,7 @@ int conn_find_by_key(struct conn *c, const char *key, struct conn_issue *out);
 int conn_comment_add(struct conn *c, const char *id, const char *text, char *comment_id,
 		     size_t idlen);
 /* conn_comment_find looks through the ticket's comments (every page) for
- * one whose text contains needle: FF_OK with its id (remembered for echo
+ * one of our integration user's whose text contains needle: FF_OK with its id (remembered for echo
  * suppression), FF_ENOTFOUND when none does. Used before posting again a
  * comment whose first post may have reached the tracker (a lost answer, a
  * crash before it was recorded). */

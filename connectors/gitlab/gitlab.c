@@ -206,7 +206,10 @@ static int gl_comment_find(struct conn *c, const char *id, const char *needle, c
 		size_t i;
 		json_t *n;
 		json_array_foreach(crc == FF_OK ? r.json : NULL, i, n) {
-			if (strstr(cj_str(n, "body"), needle) && cj_id(n, "id", cid, cidlen)) {
+			char author[64] = "";
+			cj_id(json_object_get(n, "author"), "id", author, sizeof(author));
+			if (strcmp(author, c->self_id) == 0 && strstr(cj_str(n, "body"), needle) &&
+			    cj_id(n, "id", cid, cidlen)) {
 				rc = FF_OK;
 				break;
 			}

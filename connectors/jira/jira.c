@@ -262,6 +262,10 @@ static int jira_comment_find(struct conn *c, const char *id, const char *needle,
 		size_t i, n = json_array_size(list);
 		json_t *cm;
 		json_array_foreach(crc == FF_OK ? list : NULL, i, cm) {
+			char author[128] = "";
+			cj_id(json_object_get(cm, "author"), cloud(c) ? "accountId" : "name", author, sizeof(author));
+			if (strcmp(author, c->self_id) != 0)
+				continue;
 			char *body = json_dumps(json_object_get(cm, "body"), JSON_ENCODE_ANY);
 			int hit = body && strstr(body, needle);
 			free(body);

@@ -211,7 +211,10 @@ static int rm_comment_find(struct conn *c, const char *id, const char *needle, c
 		size_t i;
 		json_t *jr;
 		json_array_foreach(cj_path(r.json, "issue.journals"), i, jr) {
-			if (strstr(cj_str(jr, "notes"), needle) && cj_id(jr, "id", cid, cidlen)) {
+			char author[64] = "";
+			cj_id(json_object_get(jr, "user"), "id", author, sizeof(author));
+			if (strcmp(author, c->self_id) == 0 && strstr(cj_str(jr, "notes"), needle) &&
+			    cj_id(jr, "id", cid, cidlen)) {
 				rc = FF_OK;
 				break;
 			}

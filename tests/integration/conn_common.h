@@ -234,7 +234,8 @@ static void t_roundtrip(void **state)
 	conn_close(c);
 }
 
-/* a comment found again by a line of its text, across pages of 2 */
+/* our comment found again by a line of its text, across pages of 2; a
+ * person's comment with the same line is not ours */
 static void t_comment_find_paginates(void **state)
 {
 	(void)state;
@@ -251,6 +252,8 @@ static void t_comment_find_paginates(void **state)
 		if (i == 5)
 			snprintf(want, sizeof(want), "%s", cid);
 	}
+	/* a person pasted a line like ours: it is not ours */
+	ctl_human("comment", is.id, "body", "copied from elsewhere: flawfix-ref: job-799");
 	assert_int_equal(conn_comment_find(c, is.id, "flawfix-ref: job-705", found, sizeof(found)), FF_OK);
 	assert_string_equal(found, want);
 	assert_int_equal(conn_comment_find(c, is.id, "flawfix-ref: job-799", found, sizeof(found)), FF_ENOTFOUND);
