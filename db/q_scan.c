@@ -22,17 +22,22 @@ static Oid store_report(struct db *db, int fd)
 	int lo = lo_open(pg, oid, INV_WRITE);
 	if (lo < 0)
 		return 0;
-	char chunk[1 << 16];
-	ssize_t n;
+	/* 1 MiB a write: a 300 MB report is 300 round trips, not 4,600 */
+	enum { CHUNK = 1 << 20 };
+	char *chunk = xmalloc(CHUNK);
+	ssize_t n = -1;
+	Oid ok = 0;
 	if (lseek(fd, 0, SEEK_SET) < 0)
-		return 0;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		goto out;
+	while ((n = read(fd, chunk, CHUNK)) > 0) {
 		if (lo_write(pg, lo, chunk, (size_t)n) != (int)n)
-			return 0;
+			goto out;
 	}
-	if (n < 0 || lo_close(pg, lo) != 0)
-		return 0;
-	return oid;
+	if (n == 0 && lo_close(pg, lo) == 0)
+		ok = oid;
+out:
+	free(chunk);
+	return ok;
 }
 
 int scan_create(struct db *db, const struct scan_new *s, long long *scan_id)
