@@ -236,6 +236,22 @@ PGresult *db_exec_hot(struct db *db, const char *sql, int n, const char *const *
 	return NULL;
 }
 
+PGresult *db_exec_one(struct db *db, const char *sql, int n, const char *const *params, int *rc)
+{
+	PGresult *r = db_exec(db, sql, n, params);
+	if (!r) {
+		*rc = db->last_rc;
+		return NULL;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		*rc = FF_ENOTFOUND;
+		return NULL;
+	}
+	*rc = FF_OK;
+	return r;
+}
+
 int db_cmd(struct db *db, const char *sql, int n, const char *const *params)
 {
 	PGresult *r = db_exec(db, sql, n, params);

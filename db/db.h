@@ -41,6 +41,9 @@ PGresult *db_exec_typed(struct db *db, const char *sql, int n, const Oid *types,
  * string literal (its address is the cache key); it is prepared once per
  * connection, so the planner's work is not repeated per request */
 PGresult *db_exec_hot(struct db *db, const char *sql, int n, const char *const *params);
+/* db_exec_one: db_exec for a statement that must give exactly one row;
+ * NULL with *rc = the mapped error, or FF_ENOTFOUND for no row */
+PGresult *db_exec_one(struct db *db, const char *sql, int n, const char *const *params, int *rc);
 /* db_cmd runs a statement whose rows are not needed; returns FF_OK or the
  * mapped error (unique violation = FF_ECONFLICT, connection or
  * serialisation failure = FF_ETEMP, other = FF_EPERM). */

@@ -70,16 +70,10 @@ int user_set_password(struct db *db, const char *name, const char *pw_hash, cons
 	if (rc)
 		return rc;
 	const char *p[] = { name, pw_hash };
-	PGresult *r = db_exec(db, "UPDATE app_user SET password_hash = $2 WHERE name = $1 RETURNING org_id, id", 2, p);
-	if (!r) {
-		rc = db_last_rc(db);
+	PGresult *r = db_exec_one(db, "UPDATE app_user SET password_hash = $2 WHERE name = $1 RETURNING org_id, id", 2, p,
+				  &rc);
+	if (!r)
 		goto fail;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		rc = FF_ENOTFOUND;
-		goto fail;
-	}
 	long long org = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	json_t *payload = json_pack("{s:s, s:I}", "user", name, "user_id",
 				    (json_int_t)strtoll(PQgetvalue(r, 0, 1), NULL, 10));
@@ -307,31 +301,21 @@ int token_create(struct db *db, long long org_id, const char *user_name, const c
 	if (rc)
 		return rc;
 	const char *p[] = { org, user_name, scope, asset_slug, name ? name : "", hash, prefix };
-	PGresult *r = db_exec(db,
+	PGresult *r = db_exec_one(db,
 		"INSERT INTO api_token (org_id, user_id, scope, asset_id, name, token_hash, prefix)"
 		" SELECT $1, u.id, $3, a.id, $5, $6, $7 FROM app_user u"
 		" JOIN membership m ON m.user_id = u.id AND m.org_id = $1"
 		" LEFT JOIN asset a ON a.org_id = $1 AND a.slug = $4"
 		" WHERE u.name = $2 AND ($4::text IS NULL OR a.id IS NOT NULL)"
-		" RETURNING id, asset_id", 7, p);
-	if (!r) {
-		rc = db_last_rc(db);
+		" RETURNING id, asset_id", 7, p, &rc);
+	if (!r)
 		goto fail;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		rc = FF_ENOTFOUND;
-		goto fail;
-	}
 	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	char *payload = xasprintf("{\"token_id\": %lld, \"user\": \"%s\", \"scope\": \"%s\", \"prefix\": \"%s\"%s%s%s}",
-				  *id, user_name, scope, prefix, asset_slug ? ", \"asset\": \"" : "",
-				  asset_slug ? asset_slug : "", asset_slug ? "\"" : "");
-	struct audit_event ev = { .org_id = org_id, .type = "token.created", .payload = payload,
+	struct audit_event ev = { .org_id = org_id, .type = "token.created",
 				  .asset_id = PQgetisnull(r, 0, 1) ? 0 : strtoll(PQgetvalue(r, 0, 1), NULL, 10) };
 	PQclear(r);
-	rc = audit_append(db, actor, &ev);
-	free(payload);
+	rc = event_json(db, actor, &ev, json_pack("{s:I, s:s, s:s, s:s, s:s?}", "token_id", (json_int_t)*id, "user",
+						  user_name, "scope", scope, "prefix", prefix, "asset", asset_slug));
 	if (rc || (rc = db_commit(db)))
 		goto fail;
 	return FF_OK;
@@ -362,23 +346,14 @@ int token_revoke(struct db *db, long long org_id, long long id, const struct aud
 	if (rc)
 		return rc;
 	const char *p[] = { org, ids };
-	PGresult *r = db_exec(db,
+	PGresult *r = db_exec_one(db,
 		"UPDATE api_token SET revoked_at = now() WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL"
-		" RETURNING prefix", 2, p);
-	if (!r) {
-		rc = db_last_rc(db);
+		" RETURNING prefix", 2, p, &rc);
+	if (!r)
 		goto fail;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		rc = FF_ENOTFOUND;
-		goto fail;
-	}
-	char *payload = xasprintf("{\"token_id\": %lld, \"prefix\": \"%s\"}", id, PQgetvalue(r, 0, 0));
+	struct audit_event ev = { .org_id = org_id, .type = "token.revoked" };
+	rc = event_json(db, actor, &ev, json_pack("{s:I, s:s}", "token_id", (json_int_t)id, "prefix", PQgetvalue(r, 0, 0)));
 	PQclear(r);
-	struct audit_event ev = { .org_id = org_id, .type = "token.revoked", .payload = payload };
-	rc = audit_append(db, actor, &ev);
-	free(payload);
 	if (rc || (rc = db_commit(db)))
 		goto fail;
 	return FF_OK;
