@@ -156,6 +156,29 @@ void import_limits(struct ingest_limits *l)
 	l->max_results = (size_t)cfg_int("ingest_max_results");
 }
 
+/* The database failed, not the report: retried, unless the database
+ * refused the data (a retry changes nothing) or this was the last attempt;
+ * then the scan is marked failed with the reason, so that no upload waits
+ * on a scan that stays "running" for ever. */
+static int db_failed(struct db *db, struct scan_import *si, const struct job *j, int rc, const char *what, char *err,
+		     size_t errlen)
+{
+	snprintf(err, errlen, "%s of scan %lld failed in the database: %s", what, si->scan_id, db_last_error(db));
+	db_rollback(db);
+	if (rc != FF_EINVAL && j->attempts < j->max_attempts) {
+		free(si->chunk);
+		si->chunk = NULL;
+		return FF_ETEMP;
+	}
+	log_warn("import", "giving up scan=%lld attempt=%d/%d: %s", si->scan_id, j->attempts, j->max_attempts, err);
+	json_t *o = json_pack("{s:s, s:s}", "message", err, "reason", "database");
+	char *ej = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	int frc = scan_import_fail(db, si, ej);
+	free(ej);
+	return frc ? FF_ETEMP : FF_EPERM;
+}
+
 int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen)
 {
 	json_t *p = json_loads(j->payload, 0, NULL);
@@ -184,13 +207,8 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 	if (!rc && !c.db_rc)
 		rc = flush(&c);
 	buf_free(&c.rows);
-	if (c.db_rc || (rc && ie.rc == 0)) {
-		/* the database failed, not the report: retry later */
-		db_rollback(db);
-		free(si.chunk);
-		snprintf(err, errlen, "import of scan %lld failed in the database: %s", scan_id, db_last_error(db));
-		return FF_ETEMP;
-	}
+	if (c.db_rc || (rc && ie.rc == 0))
+		return db_failed(db, &si, j, c.db_rc ? c.db_rc : rc, "import", err, errlen);
 	if (rc) {
 		char *ej = error_json(&ie, ingest_format_name(res.format));
 		log_warn("import", "report rejected scan=%lld error=%s", scan_id, ie.msg);
@@ -201,10 +219,8 @@ int job_scan_import(struct db *db, const struct job *j, char *err, size_t errlen
 	int64_t t1 = ff_mono_us();
 	rc = scan_import_finish(db, &si, ingest_format_name(res.format), res.tool_name[0] ? res.tool_name : NULL,
 				res.tool_version[0] ? res.tool_version : NULL);
-	if (rc) {
-		snprintf(err, errlen, "could not apply scan %lld: %s", scan_id, db_last_error(db));
-		return FF_ETEMP;
-	}
+	if (rc)
+		return db_failed(db, &si, j, rc, "applying", err, errlen);
 	log_info("import", "scan imported scan=%lld findings=%zu statements=%ld read_ms=%lld apply_ms=%lld", scan_id,
 		 res.findings, si.statements, (long long)(t1 - t0) / 1000, (long long)(ff_mono_us() - t1) / 1000);
 	return FF_OK;

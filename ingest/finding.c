@@ -1,6 +1,7 @@
 /* ingest/finding.c - building a normalised finding, shared helpers. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,13 @@ int ictx_emit(struct ictx *c)
 		fnd_set(&f->tool_name, c->tool_name);
 	if (!f->tool_version)
 		fnd_set(&f->tool_version, c->tool_version);
+	/* a line past 2^31 is no line of a source file (and no database
+	 * integer): the report is wrong, say so instead of storing it */
+	if (f->start_line > INT32_MAX || f->end_line > INT32_MAX || f->start_line < 0 || f->end_line < 0) {
+		rc = ictx_fail(c, FF_EINVAL, "line number %ld is out of range (1 to %d)",
+			       f->start_line > INT32_MAX || f->start_line < 0 ? f->start_line : f->end_line, INT32_MAX);
+		goto out;
+	}
 	if (f->end_line < f->start_line)
 		f->end_line = f->start_line;
 	ingest_fingerprint(f, c->o->scope_target);

@@ -91,9 +91,14 @@ static void answer_failed(struct http_resp *resp, char *scan)
 	json_t *j = json_loads(scan, 0, NULL);
 	json_t *e = json_object_get(j, "error");
 	json_t *p = json_object();
-	json_object_set_new(p, "type", json_string("https://flawfix.dev/problems/unreadable-report"));
-	json_object_set_new(p, "title", json_string("The report could not be read"));
-	json_object_set_new(p, "status", json_integer(422));
+	/* the report was fine but the database gave up on it: our failure */
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+	int status = reason && strcmp(reason, "database") == 0 ? 500 : 422;
+	json_object_set_new(p, "type", json_string(status == 500 ? "https://flawfix.dev/problems/import-failed"
+								 : "https://flawfix.dev/problems/unreadable-report"));
+	json_object_set_new(p, "title", json_string(status == 500 ? "The import failed in the database"
+								  : "The report could not be read"));
+	json_object_set_new(p, "status", json_integer(status));
 	json_object_set(p, "detail", json_object_get(e, "message"));
 	json_object_set(p, "scan", json_object_get(j, "id"));
 	json_object_set(p, "format", json_object_get(e, "format"));
@@ -105,7 +110,7 @@ static void answer_failed(struct http_resp *resp, char *scan)
 	json_decref(p);
 	json_decref(j);
 	free(scan);
-	http_json(resp, 422, s);
+	http_json(resp, status, s);
 	resp->content_type = "application/problem+json";
 }
 

@@ -601,6 +601,43 @@ static void test_staging_keeps_every_character(void **state)
 	free(got);
 }
 
+/* the database refuses what the import writes (here a constraint added for
+ * the test): the scan fails at once with the reason, no retries, nothing
+ * of the report stays */
+static void test_database_refusal_fails_scan(void **state)
+{
+	(void)state;
+	asset("refused");
+	assert_true(th_sql_ok(DSN, "ALTER TABLE finding ADD CONSTRAINT test_refuse CHECK (title IS DISTINCT FROM"
+				   " 'refuse me')"));
+	static const char report[] =
+		"{\"SchemaVersion\": 2, \"ArtifactName\": \"gen\", \"ArtifactType\": \"filesystem\","
+		" \"Results\": [{\"Target\": \"go.sum\", \"Class\": \"lang-pkgs\", \"Type\": \"gomod\","
+		" \"Vulnerabilities\": [{\"VulnerabilityID\": \"CVE-2099-0002\", \"PkgName\": \"p\","
+		" \"InstalledVersion\": \"1.0\", \"Severity\": \"HIGH\", \"Title\": \"refuse me\"}]}]}";
+	char *out = NULL;
+	long st = th_http_ct(&D, "POST", "/api/v1/assets/refused/scans?scanner=trivy", D.token, "application/json", report,
+			     strlen(report), &out);
+	assert_true(th_sql_ok(DSN, "ALTER TABLE finding DROP CONSTRAINT test_refuse"));
+	if (st != 500 || !strstr(out, "import failed in the database") || !strstr(out, "test_refuse"))
+		fail_msg("upload: %ld %s", st, out);
+	free(out);
+	/* the scan is failed when the upload answers; the job is marked a moment later */
+	char *s = NULL;
+	for (int i = 0; i < 100; i++) {
+		free(s);
+		s = q("SELECT s.status || ':' || j.state || ':' || j.attempts || ':' || (SELECT count(*) FROM finding f"
+		      " WHERE f.asset_id = s.asset_id) FROM scan s JOIN job j ON j.kind = 'scan.import'"
+		      " AND (j.payload->>'scan_id')::bigint = s.id JOIN asset a ON a.id = s.asset_id WHERE a.slug = '%s'",
+		      "refused");
+		if (s && strcmp(s, "failed:running:1:0") != 0)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_string_equal(s, "failed:failed:1:0");
+	free(s);
+}
+
 static json_t *get_json(const char *path)
 {
 	char *out = NULL;
@@ -679,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_ci_client_fail_on),
 		cmocka_unit_test(test_statement_budget),
 		cmocka_unit_test(test_staging_keeps_every_character),
+		cmocka_unit_test(test_database_refusal_fails_scan),
 		cmocka_unit_test(test_findings_read_api),
 		cmocka_unit_test(test_every_fixture_imports),
 	};

@@ -288,6 +288,28 @@ static void test_invalid_utf8(void **state)
 	assert_int_equal(err.line, 3);
 }
 
+/* a line number no source file has (and no database integer holds): the
+ * report is refused at that result, not stored or retried */
+static void test_line_out_of_range(void **state)
+{
+	(void)state;
+	const char *j = "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"t\"}},\"results\":[\n"
+			"{\"ruleId\":\"a\",\"message\":{\"text\":\"m\"},\"locations\":[{\"physicalLocation\":"
+			"{\"artifactLocation\":{\"uri\":\"a.c\"},\"region\":{\"startLine\":7}}}]},\n"
+			"{\"ruleId\":\"b\",\"message\":{\"text\":\"m\"},\"locations\":[{\"physicalLocation\":"
+			"{\"artifactLocation\":{\"uri\":\"b.c\"},\"region\":{\"startLine\":3000000000}}}]}]}]}";
+	struct ingest_error err;
+	assert_int_equal(run_mem(j, strlen(j), INGEST_FMT_UNKNOWN, NULL, &err, NULL), FF_EINVAL);
+	assert_non_null(strstr(err.msg, "line number 3000000000 is out of range (1 to 2147483647)"));
+	assert_int_equal(err.line, 3);
+	/* the largest line a database integer holds is fine */
+	char ok[1024];
+	snprintf(ok, sizeof(ok), "%.*s2147483647}}}]}]}]}", (int)(strstr(j, "3000000000") - j), j);
+	size_t found = 0;
+	assert_int_equal(run_mem(ok, strlen(ok), INGEST_FMT_UNKNOWN, NULL, &err, &found), FF_OK);
+	assert_int_equal(found, 2);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -319,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_xml_external_entity),
 		cmocka_unit_test(test_billion_laughs),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_line_out_of_range),
 		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
