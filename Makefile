@@ -35,8 +35,7 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-	  -I . common workflow ingest db connectors mail templates reports daemon
+	scripts/lint/cppcheck.sh
 
 clean:
 	rm -rf build

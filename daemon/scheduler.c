@@ -16,7 +16,6 @@
 #include "wf_tasks.h"
 
 #define SCHED_LOCK_KEY "7716150002"
-#define MAX_TASKS 32
 
 static pthread_t g_thread;
 static atomic_bool g_stop, g_leader, g_started;
@@ -48,6 +47,8 @@ const struct sched_task sched_tasks[] = {
 	{ NULL, 0, NULL },
 };
 
+#define NTASKS (sizeof(sched_tasks) / sizeof(sched_tasks[0]) - 1)
+
 bool scheduler_is_leader(void)
 {
 	return atomic_load(&g_leader);
@@ -66,7 +67,7 @@ static bool try_lead(struct db *db)
 static void *sched_main(void *arg)
 {
 	(void)arg;
-	int64_t last[MAX_TASKS] = { 0 };
+	int64_t last[NTASKS] = { 0 };
 	while (!atomic_load(&g_stop)) {
 		struct db *db = db_thread();
 		if (db && !atomic_load(&g_leader) && try_lead(db)) {
@@ -77,7 +78,7 @@ static void *sched_main(void *arg)
 			atomic_store(&g_leader, false); /* the session lock went with the connection */
 		if (db && atomic_load(&g_leader)) {
 			int64_t now = ff_now_ms();
-			for (int i = 0; sched_tasks[i].name && i < MAX_TASKS; i++) {
+			for (size_t i = 0; i < NTASKS; i++) {
 				if (now - last[i] < (int64_t)sched_tasks[i].interval_seconds * 1000)
 					continue;
 				last[i] = now;

@@ -68,7 +68,7 @@ static long long cwe_at(const char *p)
 	while (*p == '-' || *p == '_' || *p == ' ' || *p == ':')
 		p++;
 	long long n = 0;
-	for (int i = 0; isdigit((unsigned char)p[i]) && i < 9; i++)
+	for (int i = 0; i < 9 && isdigit((unsigned char)p[i]); i++)
 		n = n * 10 + (p[i] - '0');
 	return n;
 }
