@@ -1,5 +1,5 @@
 # The everyday commands. CMake does the building; build/ holds the trees.
-.PHONY: all release test bench run asan tsan valgrind format-check lint clean
+.PHONY: all release test bench run asan tsan valgrind format-check lint fuzz clean
 
 all: release
 
@@ -36,6 +36,11 @@ format-check:
 
 lint:
 	scripts/lint/cppcheck.sh
+
+# libFuzzer targets (tests/fuzz), FUZZ_SECONDS each; make test runs a short fixed-seed pass
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config git ca-certificates curl
       libcmark-dev zlib1g-dev postgresql-15 postgresql-client-15)
 for a in "$@"; do
   case "$a" in
-    --test) pkgs+=(libcmocka-dev python3 jq cppcheck) ;;
+    --test) pkgs+=(libcmocka-dev python3 jq cppcheck clang libclang-rt-14-dev) ;;
     --bench) pkgs+=(wrk jq python3 bc)
              # the CVSS peer runs on Node.js: Debian's nodejs + npm, unless a
              # Node.js with its own npm (e.g. nodesource's) is there already

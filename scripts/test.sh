@@ -38,6 +38,16 @@ summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$l
 total=$(echo "$summary" | sed -E 's/.* out of ([0-9]+).*/\1/')
 failed=$(echo "$summary" | sed -E 's/.*, ([0-9]+) tests failed.*/\1/')
 rm -f "$log"
+# the short fuzzing run (STYLE.md), after the tests so it does not compete
+# with their timing: fixed seed and run counts, clang build in build/fuzz
+if [ -z "${FF_TEST_ARGS:-}" ] && [ -n "$summary" ]; then
+  echo "fuzzing (scripts/fuzz.sh):"
+  total=$((total + 1))
+  if ! scripts/fuzz.sh; then
+    failed=$((failed + 1))
+    rc=1
+  fi
+fi
 if [ -n "$summary" ]; then
   echo "$((total - failed)) passed, $failed failed"
 fi
