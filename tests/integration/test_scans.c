@@ -104,6 +104,21 @@ static void expect_diff(json_t *scan, long long n, long long still, long long fi
 	}
 }
 
+/* waits until no job is queued or running: the scoring job an import
+ * enqueues writes events of its own, after the upload has answered */
+static void settle(void)
+{
+	for (int i = 0; i < 400; i++) {
+		char *n = th_sql(DSN, "SELECT count(*) FROM job WHERE state IN ('queued', 'running') AND run_at <= now()");
+		bool idle = n && strcmp(n, "0") == 0;
+		free(n);
+		if (idle)
+			return;
+		usleep(50 * 1000);
+	}
+	fail_msg("jobs did not settle within 20 s");
+}
+
 static char *q(const char *fmt, const char *arg)
 {
 	char sql[1024];
@@ -157,12 +172,14 @@ static void test_reimport_changes_only_last_seen(void **state)
 	asset("again");
 	assert_int_equal(upload_file("again", "scanner=trivy", TRIVY, &s), 201);
 	json_decref(s);
+	settle();
 	char *before = q("SELECT (SELECT count(*) FROM event) || '/' || string_agg(f.state || f.row_version || f.severity, ',' ORDER BY f.id)"
 			 " FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = '%s'", "again");
 	char *seen = q("SELECT max(last_seen) FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = '%s'", "again");
 	assert_int_equal(upload_file("again", "scanner=trivy", TRIVY, &s), 201);
 	expect_diff(s, 0, 4, 0, 0);
 	json_decref(s);
+	settle();
 	char *after = q("SELECT (SELECT count(*) FROM event) || '/' || string_agg(f.state || f.row_version || f.severity, ',' ORDER BY f.id)"
 			" FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = '%s'", "again");
 	char *seen2 = q("SELECT max(last_seen) FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = '%s'", "again");
@@ -250,12 +267,14 @@ static void test_other_ref_changes_nothing(void **state)
 	(void)state;
 	json_t *s;
 	asset("branchy");
+	settle();
 	char *before = th_sql(DSN, "SELECT (SELECT count(*) FROM finding) || '/' || (SELECT count(*) FROM event)");
 	assert_int_equal(upload_file("branchy", "scanner=trivy&ref=feature/x", TRIVY, &s), 201);
 	expect_diff(s, 4, 0, 0, 0); /* against the default ref: all new */
 	assert_false(json_is_true(json_object_get(s, "default_ref")));
 	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(s, "diff"), "findings"), "new")), 4);
 	json_decref(s);
+	settle();
 	char *after = th_sql(DSN, "SELECT (SELECT count(*) FROM finding) || '/' || (SELECT count(*) FROM event)");
 	assert_string_equal(before, after);
 	free(before);
@@ -370,6 +389,7 @@ static void test_every_fixture_imports(void **state)
 
 static char *state_fingerprint(void)
 {
+	settle();
 	return th_sql(DSN, "SELECT (SELECT count(*) FROM finding) || '/' || (SELECT count(*) FROM event) || '/' ||"
 			   " (SELECT count(*) FROM finding_source) || '/' || (SELECT count(*) FROM scan_change) || '/' ||"
 			   " (SELECT count(*) FROM scan WHERE status = 'done') || '/' ||"
