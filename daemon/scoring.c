@@ -83,7 +83,7 @@ static json_t *score_row(PGresult *r, int i, const char *reason)
 	const char *ver = cvss_version_name(res.version);
 	const char *old_vec = col(r, i, SC_COMPOSED), *old_sev = col(r, i, SC_SEVERITY);
 	const char *old_score = col(r, i, SC_SCORE10);
-	int old10 = old_score ? atoi(old_score) : -1;
+	int old10 = old_score ? (int)strtol(old_score, NULL, 10) : -1;
 	json_t *lines = json_array();
 	for (size_t k = 0; k < res.n_lines; k++)
 		json_array_append_new(lines, json_string(res.lines[k]));

@@ -73,10 +73,37 @@ static const struct job_kind *find_kind(const char *kind)
 	return NULL;
 }
 
+/* the kinds this build runs, as a text[] literal for job_claim: a job of
+ * another kind stays queued for a daemon that knows it (a newer one during
+ * a rolling upgrade) instead of being failed here. Kind names are dotted
+ * words and need no quoting. */
+static char g_kinds[2048];
+static pthread_once_t g_kinds_once = PTHREAD_ONCE_INIT;
+
+static void build_kinds(void)
+{
+	size_t n = 0;
+	g_kinds[n++] = '{';
+	for (const struct job_kind *k = job_kinds; k->kind; k++) {
+		int w = snprintf(g_kinds + n, sizeof(g_kinds) - n, "%s%s", k == job_kinds ? "" : ",", k->kind);
+		if (w < 0 || (size_t)w >= sizeof(g_kinds) - n - 1)
+			abort(); /* the table outgrew the literal: a build error in spirit */
+		n += (size_t)w;
+	}
+	g_kinds[n++] = '}';
+	g_kinds[n] = '\0';
+}
+
+static const char *known_kinds(void)
+{
+	pthread_once(&g_kinds_once, build_kinds);
+	return g_kinds;
+}
+
 static int run_one(struct db *db, const char *worker_id, int slot)
 {
 	struct job j = { 0 };
-	int rc = job_claim(db, worker_id, (int)cfg_int("job_lease_seconds"), &j);
+	int rc = job_claim(db, worker_id, (int)cfg_int("job_lease_seconds"), known_kinds(), &j);
 	if (rc)
 		return rc;
 	char err[512] = "";

@@ -100,7 +100,7 @@ int audit_verify(struct db *db, struct audit_verify_result *res)
 			last_seq = seq;
 		}
 		PQclear(r);
-		if (res->broken_id || n < atoi(VERIFY_BATCH))
+		if (res->broken_id || n < strtol(VERIFY_BATCH, NULL, 10))
 			break;
 	}
 	buf_free(&canon);

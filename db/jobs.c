@@ -46,19 +46,19 @@ int job_enqueue(struct db *db, long long org_id, const char *kind, const char *p
 	return FF_OK;
 }
 
-int job_claim(struct db *db, const char *worker, int lease_seconds, struct job *out)
+int job_claim(struct db *db, const char *worker, int lease_seconds, const char *kinds, struct job *out)
 {
 	char lease[16];
 	snprintf(lease, sizeof(lease), "%d", lease_seconds);
-	const char *p[] = { worker, lease };
+	const char *p[] = { worker, lease, kinds };
 	PGresult *r = db_exec(db,
 		"UPDATE job SET state = 'running', locked_by = $1,"
 		" locked_until = now() + ($2::int * interval '1 second'),"
 		" attempts = attempts + 1, updated_at = now()"
-		" WHERE id = (SELECT id FROM job WHERE (state = 'queued' AND run_at <= now())"
-		"   OR (state = 'running' AND locked_until < now())"
+		" WHERE id = (SELECT id FROM job WHERE ((state = 'queued' AND run_at <= now())"
+		"   OR (state = 'running' AND locked_until < now())) AND kind = ANY ($3::text[])"
 		"   ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)"
-		" RETURNING id, org_id, kind, payload::text, attempts, max_attempts", 2, p);
+		" RETURNING id, org_id, kind, payload::text, attempts, max_attempts", 3, p);
 	if (!r)
 		return db_last_rc(db);
 	if (PQntuples(r) == 0) {
@@ -69,8 +69,8 @@ int job_claim(struct db *db, const char *worker, int lease_seconds, struct job *
 	out->org_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	snprintf(out->kind, sizeof(out->kind), "%s", PQgetvalue(r, 0, 2));
 	out->payload = xstrdup(PQgetvalue(r, 0, 3));
-	out->attempts = atoi(PQgetvalue(r, 0, 4));
-	out->max_attempts = atoi(PQgetvalue(r, 0, 5));
+	out->attempts = (int)strtol(PQgetvalue(r, 0, 4), NULL, 10);
+	out->max_attempts = (int)strtol(PQgetvalue(r, 0, 5), NULL, 10);
 	PQclear(r);
 	return FF_OK;
 }
@@ -80,7 +80,7 @@ static int guarded(struct db *db, const char *sql, int n, const char *const *p)
 	PGresult *r = db_exec(db, sql, n, p);
 	if (!r)
 		return db_last_rc(db);
-	int changed = atoi(PQcmdTuples(r));
+	long changed = strtol(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 	return changed ? FF_OK : FF_ECONFLICT;
 }
@@ -145,7 +145,7 @@ int job_release(struct db *db, const char *worker)
 		" WHERE state = 'running' AND locked_by = $1", 1, p);
 	if (!r)
 		return db_last_rc(db);
-	int n = atoi(PQcmdTuples(r));
+	int n = (int)strtol(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 	return n;
 }

@@ -24,8 +24,11 @@ void job_clear(struct job *j);
 int job_enqueue(struct db *db, long long org_id, const char *kind, const char *payload,
 		const char *idem_key, long long delay_ms, int max_attempts, long long *id);
 /* job_claim takes the next due job (or one whose lease expired) for
- * worker; FF_ENOTFOUND when none is due. */
-int job_claim(struct db *db, const char *worker, int lease_seconds, struct job *out);
+ * worker, among the kinds this build can run (kinds: a text[] literal such
+ * as "{noop,scan.import}"); a job of another kind waits for a daemon that
+ * knows it (a newer one, during a rolling upgrade). FF_ENOTFOUND when none
+ * is due. */
+int job_claim(struct db *db, const char *worker, int lease_seconds, const char *kinds, struct job *out);
 /* job_done marks it done, only while worker still holds the lease
  * (FF_ECONFLICT otherwise). */
 int job_done(struct db *db, long long id, const char *worker);

@@ -46,7 +46,7 @@ static int applied_set(struct db *db, unsigned char *have)
 	if (!r)
 		return db_last_rc(db);
 	for (int i = 0; i < PQntuples(r); i++) {
-		int v = atoi(PQgetvalue(r, i, 0));
+		int v = (int)strtol(PQgetvalue(r, i, 0), NULL, 10);
 		if (v > 0 && v < MAX_VERSION)
 			have[v] = 1;
 	}

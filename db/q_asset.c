@@ -24,7 +24,7 @@ int asset_resolve_users(struct db *db, long long org_id, const char *names_json,
 		return db_last_rc(db);
 	int rc = FF_OK;
 	if (PQntuples(r) > 0) {
-		*bad_index = atoi(PQgetvalue(r, 0, 0));
+		*bad_index = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 		rc = FF_ENOTFOUND;
 	}
 	PQclear(r);

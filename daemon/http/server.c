@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/rc.h"
+#include "common/str.h"
 #include "daemon/auth/auth.h"
 #include "db/db.h"
 #include "http.h"
@@ -269,8 +270,12 @@ int http_start(const char *listen, int threads, char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(listen, ':');
+	long long port = 0;
+	if (!colon || str_to_ll(colon + 1, 1, 65535, &port) != FF_OK) {
+		snprintf(err, errlen, "setting listen: '%s' is not host:port with a port from 1 to 65535", listen);
+		return FF_EINVAL;
+	}
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-	int port = atoi(colon + 1);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		snprintf(err, errlen, "setting listen: '%s' is not an IPv4 address", host);

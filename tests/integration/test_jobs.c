@@ -113,6 +113,29 @@ static void test_retry_backoff_then_failed(void **state)
 	free(gap);
 }
 
+/* a job of a kind this build does not run (a newer daemon's, during a
+ * rolling upgrade) is left queued for a daemon that knows it, untouched,
+ * while the jobs this build knows run */
+static void test_unknown_kind_waits(void **state)
+{
+	(void)state;
+	char dsn[512];
+	snprintf(dsn, sizeof(dsn), "%s", th_db_new("jobu"));
+	struct th_daemon d = { 0 };
+	const char *env[] = { "FLAWFIX_JOB_POLL_MS=50", NULL };
+	assert_int_equal(th_daemon_start(&d, dsn, env), 0);
+	char *fid = th_sql(dsn, "INSERT INTO job (org_id, kind, payload) VALUES (1, 'mail.future', '{}') RETURNING id");
+	long long future = strtoll(fid, NULL, 10);
+	free(fid);
+	long long known = enqueue(dsn, "{}", NULL, 0);
+	assert_true(wait_state(dsn, known, "done", 20000));
+	usleep(500 * 1000); /* several more polls */
+	char *st = job_field(dsn, future, "state || ':' || attempts || ':' || coalesce(last_error, '-')");
+	assert_string_equal(st, "queued:0:-");
+	free(st);
+	th_daemon_stop(&d, SIGTERM);
+}
+
 static void test_idempotency_key(void **state)
 {
 	(void)state;
@@ -210,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill9_job_runs_once_more),
 		cmocka_unit_test(test_retry_backoff_then_failed),
+		cmocka_unit_test(test_unknown_kind_waits),
 		cmocka_unit_test(test_idempotency_key),
 		cmocka_unit_test(test_sigterm_graceful),
 		cmocka_unit_test(test_sigterm_does_not_wait_forever),
