@@ -1,5 +1,5 @@
 # The everyday commands. CMake does the building; build/ holds the trees.
-.PHONY: all release test bench run asan tsan valgrind format-check lint fuzz clean
+.PHONY: all release test bench run asan tsan valgrind format-check lint tidy fuzz clean
 
 all: release
 
@@ -36,6 +36,10 @@ format-check:
 
 lint:
 	scripts/lint/cppcheck.sh
+
+# clang-tidy with the profile of .clang-tidy (STYLE.md); needs build/asan's compile_commands.json
+tidy:
+	git ls-files '*.c' | grep -v '^tests/' | xargs -P$$(nproc) -n8 clang-tidy -p build/asan --quiet
 
 # libFuzzer targets (tests/fuzz), FUZZ_SECONDS each; make test runs a short fixed-seed pass
 FUZZ_SECONDS ?= 300

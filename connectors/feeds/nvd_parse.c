@@ -299,7 +299,8 @@ static int read_tree(const char *dir, const struct feed_opts *o, const struct fe
 	struct pathlist l = { 0 };
 	int rc = collect(dir, &l, 0, e), is_page = 0;
 	long pending = 0, per = o->batch_records > 0 ? o->batch_records : 2000;
-	qsort(l.v, l.n, sizeof(*l.v), cmp_path);
+	if (l.n > 1) /* qsort wants a real array even for zero items */
+		qsort(l.v, l.n, sizeof(*l.v), cmp_path);
 	if (!rc && s->total)
 		s->total(s->ctx, (long long)l.n);
 	for (size_t i = 0; i < l.n && !rc; i++) {
