@@ -581,16 +581,28 @@ static void test_concurrent_demotions_leave_one_admin(void **state)
 	pthread_t th[2];
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, demote, &ds[i]);
-	for (int i = 0; i < 100 && waiting_locks() < 2; i++)
+	long long waiting = 0;
+	for (int i = 0; i < 100 && (waiting = waiting_locks()) < 2; i++)
 		usleep(50 * 1000);
-	assert_true(waiting_locks() >= 2);
+	/* release before any assertion: a failed one must not leave the
+	 * daemon's requests waiting for a lock nobody gives back */
 	PQclear(PQexec(c, "COMMIT"));
 	PQfinish(c);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	print_message("concurrent demotions: %ld %ld\n", ds[0].status, ds[1].status);
+	print_message("concurrent demotions: %ld %ld (%lld waited for the lock)\n", ds[0].status, ds[1].status,
+		      waiting);
+	assert_true(waiting >= 1);
 	assert_int_equal((ds[0].status == 200) + (ds[1].status == 200), 1);
-	assert_int_equal((ds[0].status == 409) + (ds[1].status == 409), 1);
+	/* the other is refused: 409 when both were past authentication (both
+	 * waited for the lock); when one HTTP thread took both connections, the
+	 * second is served after the first and its caller is no admin any more:
+	 * 403. Either way no demotion left the organisation without an admin. */
+	if (waiting >= 2)
+		assert_int_equal((ds[0].status == 409) + (ds[1].status == 409), 1);
+	else
+		assert_int_equal((ds[0].status == 409 || ds[0].status == 403) +
+				 (ds[1].status == 409 || ds[1].status == 403), 1);
 	assert_sql("1", "SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id"
 			" WHERE m.org_id = 1 AND m.role = 'admin' AND NOT u.disabled");
 	assert_sql("1", "SELECT count(*) FROM event WHERE type = 'membership.changed' AND to_state = 'member'"
