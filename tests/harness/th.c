@@ -6,7 +6,11 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "common/buf.h"
 #include "common/mem.h"
@@ -86,6 +92,47 @@ char *th_sql(const char *dsn, const char *sql)
 	}
 	PQfinish(c);
 	return out;
+}
+
+static char *vsqlf(const char *dsn, const char *fmt, va_list ap)
+{
+	char q[8192];
+	vsnprintf(q, sizeof(q), fmt, ap);
+	char *r = th_sql(dsn, q);
+	if (!r)
+		fail_msg("sql failed: %s", q);
+	return r;
+}
+
+char *th_sqlf(const char *dsn, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *r = vsqlf(dsn, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+long long th_sql_ll(const char *dsn, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *r = vsqlf(dsn, fmt, ap);
+	va_end(ap);
+	long long v = strtoll(r, NULL, 10);
+	free(r);
+	return v;
+}
+
+void th_last_line(const char *out, char *dst, size_t n)
+{
+	size_t len = strlen(out);
+	while (len > 0 && out[len - 1] == '\n')
+		len--;
+	size_t start = len;
+	while (start > 0 && out[start - 1] != '\n')
+		start--;
+	snprintf(dst, n, "%.*s", (int)(len - start), out + start);
 }
 
 bool th_sql_ok(const char *dsn, const char *sql)

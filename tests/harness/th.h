@@ -14,6 +14,14 @@ const char *th_db_new(const char *prefix);
 /* th_sql runs sql on dsn and returns the first column of the first row
  * (newly allocated, "" when no row); NULL on error (message printed). */
 char *th_sql(const char *dsn, const char *sql);
+/* th_sqlf: th_sql with a printf format; a failing query fails the test
+ * (cmocka), so the result is never NULL */
+char *th_sqlf(const char *dsn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* th_sql_ll: the first value of the query as a number; a failing query
+ * fails the test */
+long long th_sql_ll(const char *dsn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* th_last_line copies the last line of a command's output into dst */
+void th_last_line(const char *out, char *dst, size_t n);
 /* th_sql_ok runs sql and returns true on success */
 bool th_sql_ok(const char *dsn, const char *sql);
 

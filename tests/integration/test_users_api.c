@@ -42,23 +42,9 @@ static json_t *jparse(const char *s)
 	return v;
 }
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char q[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	char *r = th_sql(DSN, q);
-	if (!r)
-		fail_msg("sql failed: %s", q);
-	return r;
-}
-
 static void assert_sql(const char *want, const char *q)
 {
-	char *got = sqlf("%s", q);
+	char *got = th_sqlf(DSN, "%s", q);
 	if (strcmp(got, want) != 0)
 		fail_msg("%s\n  got  '%s'\n  want '%s'", q, got, want);
 	free(got);
@@ -66,7 +52,7 @@ static void assert_sql(const char *want, const char *q)
 
 static long long count_events(void)
 {
-	char *s = sqlf("SELECT count(*) FROM event");
+	char *s = th_sqlf(DSN, "SELECT count(*) FROM event");
 	long long n = strtoll(s, NULL, 10);
 	free(s);
 	return n;
@@ -75,20 +61,10 @@ static long long count_events(void)
 /* everything a refused request must leave alone */
 static char *snapshot(void)
 {
-	return sqlf("SELECT (SELECT count(*) FROM app_user) || '/' || (SELECT count(*) FROM event) || '/' ||"
+	return th_sqlf(DSN, "SELECT (SELECT count(*) FROM app_user) || '/' || (SELECT count(*) FROM event) || '/' ||"
 		    " (SELECT count(*) FROM session) || '/' || (SELECT md5(string_agg(u.name || ':' || m.org_id || ':' ||"
 		    " m.role || ':' || u.disabled || ':' || coalesce(u.email, '-') || ':' || coalesce(u.password_hash, '-'),"
 		    " ',' ORDER BY u.name)) FROM app_user u JOIN membership m ON m.user_id = u.id)");
-}
-
-static void last_line(char *out, char *dst, size_t n)
-{
-	char *nl = strrchr(out, '\n');
-	if (nl && nl[1] == '\0') {
-		*nl = '\0';
-		nl = strrchr(out, '\n');
-	}
-	snprintf(dst, n, "%s", nl ? nl + 1 : out);
 }
 
 static int cli_user(const char *name, const char *role, const char *pw)
@@ -105,7 +81,7 @@ static int cli_token(const char *name, char *dst)
 	char *out = NULL;
 	int rc = th_run(DSN, tc, NULL, NULL, &out, NULL);
 	if (!rc)
-		last_line(out, dst, 128);
+		th_last_line(out, dst, 128);
 	free(out);
 	return rc;
 }
@@ -150,7 +126,7 @@ static long login(const char *name, const char *pw, char *cookie, size_t cn)
 /* the newest event of a type as "actor_type:actor_name:source:from>to" */
 static char *last_event(const char *type)
 {
-	return sqlf("SELECT actor_type || ':' || actor_name || ':' || source || ':' || coalesce(from_state, '') || '>'"
+	return th_sqlf(DSN, "SELECT actor_type || ':' || actor_name || ':' || source || ':' || coalesce(from_state, '') || '>'"
 		    " || coalesce(to_state, '') FROM event WHERE type = '%s' ORDER BY id DESC LIMIT 1", type);
 }
 
@@ -226,7 +202,7 @@ static void test_list_and_get(void **state)
 		json_t *l = jparse(out);
 		json_t *items = json_object_get(l, "items");
 		assert_true(json_is_null(json_object_get(l, "next_cursor")));
-		char *n = sqlf("SELECT count(*) FROM membership WHERE org_id = 1");
+		char *n = th_sqlf(DSN, "SELECT count(*) FROM membership WHERE org_id = 1");
 		assert_int_equal((long long)json_array_size(items), strtoll(n, NULL, 10));
 		free(n);
 		assert_true(has_name(items, "admin") && has_name(items, "alice") && has_name(items, "mem"));
@@ -400,7 +376,7 @@ static void test_disable_ends_session_and_token(void **state)
 	char cookie_a[256] = "";
 	assert_int_equal(cli_user("carl", "member", MEM_PW), 0);
 	assert_int_equal(login("carl", MEM_PW, cookie_a, sizeof(cookie_a)), 201);
-	char *sessions = sqlf("SELECT count(*) FROM session s JOIN app_user u ON u.id = s.user_id WHERE u.name = 'bob'");
+	char *sessions = th_sqlf(DSN, "SELECT count(*) FROM session s JOIN app_user u ON u.id = s.user_id WHERE u.name = 'bob'");
 	assert_true(strtoll(sessions, NULL, 10) >= 1);
 	char want[64];
 	snprintf(want, sizeof(want), "bob:%s", sessions);
@@ -554,7 +530,7 @@ static void *demote(void *arg)
 /* how many sessions of this test's database wait for a lock */
 static long long waiting_locks(void)
 {
-	char *s = sqlf("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+	char *s = th_sqlf(DSN, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
 		       " AND wait_event_type = 'Lock'");
 	long long n = strtoll(s, NULL, 10);
 	free(s);

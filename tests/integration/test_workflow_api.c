@@ -38,28 +38,6 @@ static json_t *jparse(const char *s)
 	return v;
 }
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char q[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	char *r = th_sql(DSN, q);
-	if (!r)
-		fail_msg("sql failed: %s", q);
-	return r;
-}
-
-static long long sql_ll(const char *fmt, const char *arg)
-{
-	char *s = sqlf(fmt, arg);
-	long long v = strtoll(s, NULL, 10);
-	free(s);
-	return v;
-}
-
 static void make_token(int u)
 {
 	const char *add[] = { "user", "add", unames[u], "--role", uroles[u], "--email", NULL, NULL };
@@ -115,7 +93,7 @@ static long long seed(const char *slug, int n, const char *severity, int score10
 {
 	static int serial;
 	int k = ++serial;
-	char *s = sqlf("WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10,"
+	char *s = th_sqlf(DSN, "WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10,"
 		       " primary_id, vuln_ids) SELECT 1, (SELECT id FROM asset WHERE slug = '%s'), 'fp-%d-' || g, 'sca',"
 		       " 'CVE-2026-%d' || g || ' in libdemo', '%s', %d, 'CVE-2026-%d' || g, ARRAY['CVE-2026-%d' || g]"
 		       " FROM generate_series(1, %d) g RETURNING id) SELECT min(id) FROM ins",
@@ -127,7 +105,7 @@ static long long seed(const char *slug, int n, const char *severity, int score10
 
 static char *day(int offset)
 {
-	return sqlf("SELECT (current_date + %d)::text", offset);
+	return th_sqlf(DSN, "SELECT (current_date + %d)::text", offset);
 }
 
 /* POST an action; returns the status, *out the parsed answer */
@@ -144,7 +122,7 @@ static long act(int u, long long id, const char *body, json_t **out)
 
 static char *state_of(long long id)
 {
-	return sqlf("SELECT state FROM finding WHERE id = %lld", id);
+	return th_sqlf(DSN, "SELECT state FROM finding WHERE id = %lld", id);
 }
 
 static void assert_state(long long id, const char *want)
@@ -157,7 +135,7 @@ static void assert_state(long long id, const char *want)
 /* everything a refused command must leave alone */
 static char *snapshot(void)
 {
-	return sqlf("SELECT (SELECT count(*) FROM event) || '/' || (SELECT count(*) FROM job) || '/' ||"
+	return th_sqlf(DSN, "SELECT (SELECT count(*) FROM event) || '/' || (SELECT count(*) FROM job) || '/' ||"
 		    " (SELECT count(*) FROM comment) || '/' || (SELECT count(*) FROM transfer) || '/' ||"
 		    " (SELECT md5(string_agg(id || state || row_version || coalesce(review_date::text, '') ||"
 		    "  coalesce(revalidation_date::text, '') || treatment::text || tags::text, ',' ORDER BY id)) FROM finding)");
@@ -203,19 +181,19 @@ static void test_four_eyes(void **state)
 	assert_int_equal(act(U_MIA, f, body, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "acceptance_requested");
 	json_decref(r);
-	char *req = sqlf("SELECT (SELECT name FROM app_user WHERE id = requester_id) FROM finding WHERE id = %lld", f);
+	char *req = th_sqlf(DSN, "SELECT (SELECT name FROM app_user WHERE id = requester_id) FROM finding WHERE id = %lld", f);
 	assert_string_equal(req, "mia");
 	free(req);
 	assert_int_equal(act(U_ROB, f, "{\"action\":\"approve\",\"justification\":\"rule now deployed everywhere\"}", &r),
 			 200);
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "accepted");
 	json_decref(r);
-	char *hist = sqlf("SELECT string_agg(type || ':' || actor_name || ':' || from_state || '>' || to_state, ' ' ORDER BY id)"
+	char *hist = th_sqlf(DSN, "SELECT string_agg(type || ':' || actor_name || ':' || from_state || '>' || to_state, ' ' ORDER BY id)"
 			  " FROM event WHERE finding_id = %lld", f);
 	assert_string_equal(hist, "accept:mia:open>acceptance_requested reject:rob:acceptance_requested>open "
 				  "accept:mia:open>acceptance_requested approve:rob:acceptance_requested>accepted");
 	free(hist);
-	char *row = sqlf("SELECT review_date::text || '|' || (requester_id IS NULL) || '|' || (treatment ? 'approve')"
+	char *row = th_sqlf(DSN, "SELECT review_date::text || '|' || (requester_id IS NULL) || '|' || (treatment ? 'approve')"
 			 " FROM finding WHERE id = %lld", f);
 	char want[64];
 	snprintf(want, sizeof(want), "%s|true|true", rd);
@@ -253,7 +231,7 @@ static void test_false_positive_owner_only(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "false_positive");
 	json_decref(r);
 	/* revalidation date: the policy's 6 months from today */
-	char *rv = sqlf("SELECT revalidation_date = (current_date + interval '6 months')::date FROM finding WHERE id = %lld",
+	char *rv = th_sqlf(DSN, "SELECT revalidation_date = (current_date + interval '6 months')::date FROM finding WHERE id = %lld",
 			f);
 	assert_string_equal(rv, "t");
 	free(rv);
@@ -356,25 +334,25 @@ static void test_treatments_and_jobs(void **state)
 	assert_int_equal(act(U_MIA, f, body, &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "transferred");
 	json_decref(r);
-	char *t = sqlf("SELECT recipient_email || '|' || recipient_name || '|' || due_date || '|' || message"
+	char *t = th_sqlf(DSN, "SELECT recipient_email || '|' || recipient_name || '|' || due_date || '|' || message"
 		       " FROM transfer WHERE finding_id = %lld", f);
 	char want[256];
 	snprintf(want, sizeof(want), "risk@provider.example|Provider Risk Desk|%s|please patch the base image", due);
 	assert_string_equal(t, want);
 	free(t);
-	char *j = sqlf("SELECT count(*) || ':' || min(payload->>'recipient_email') FROM job WHERE kind = 'mail.transfer'"
+	char *j = th_sqlf(DSN, "SELECT count(*) || ':' || min(payload->>'recipient_email') FROM job WHERE kind = 'mail.transfer'"
 		       " AND (payload->>'finding_id')::bigint = %lld", f);
 	assert_string_equal(j, "1:risk@provider.example");
 	free(j);
 	assert_int_equal(act(U_MIA, f + 1, "{\"action\":\"mitigate\",\"tracker\":\"jira\",\"assignee\":\"mia\"}", &r), 200);
 	assert_string_equal(json_string_value(json_object_get(r, "state")), "mitigating");
 	json_decref(r);
-	j = sqlf("SELECT count(*) FROM job WHERE kind = 'ticket.create' AND (payload->>'finding_id')::bigint = %lld", f + 1);
+	j = th_sqlf(DSN, "SELECT count(*) FROM job WHERE kind = 'ticket.create' AND (payload->>'finding_id')::bigint = %lld", f + 1);
 	assert_string_equal(j, "1");
 	free(j);
 	assert_int_equal(act(U_ROB, f + 2, "{\"action\":\"comment\",\"text\":\"discussed in the risk board\"}", &r), 200);
 	json_decref(r);
-	char *c = sqlf("SELECT author_name || ':' || source || ':' || text FROM comment WHERE finding_id = %lld", f + 2);
+	char *c = th_sqlf(DSN, "SELECT author_name || ':' || source || ':' || text FROM comment WHERE finding_id = %lld", f + 2);
 	assert_string_equal(c, "rob:api:discussed in the risk board");
 	free(c);
 	/* reassess: the override vector is scored */
@@ -383,7 +361,7 @@ static void test_treatments_and_jobs(void **state)
 			     &r),
 			 200);
 	json_decref(r);
-	char *s = sqlf("SELECT override_vector || '|' || score10 || '|' || severity FROM finding WHERE id = %lld", f + 3);
+	char *s = th_sqlf(DSN, "SELECT override_vector || '|' || score10 || '|' || severity FROM finding WHERE id = %lld", f + 3);
 	assert_string_equal(s, "CVSS:3.1/AV:A/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N|18|low");
 	free(s);
 	assert_int_equal(act(U_MIA, f + 2, "{\"action\":\"avoid\",\"justification\":\"the feature was removed in 4.2\"}", &r),
@@ -427,7 +405,7 @@ static void test_expiry_reopens(void **state)
 	assert_true(th_sql_ok(DSN, q));
 	assert_true(wait_state(f, "open", 10000));
 	assert_true(wait_state(f + 1, "open", 10000));
-	char *ev = sqlf("SELECT string_agg(actor_type || ':' || source || ':' || from_state || ':' || justification, ' | '"
+	char *ev = th_sqlf(DSN, "SELECT string_agg(actor_type || ':' || source || ':' || from_state || ':' || justification, ' | '"
 			" ORDER BY id) FROM event WHERE type = 'reopen' AND finding_id IN (%lld, %lld)", f, f + 1);
 	assert_string_equal(ev, "system:scheduler:accepted:acceptance expired | "
 				"system:scheduler:false_positive:false positive revalidation date passed");
@@ -492,7 +470,7 @@ static void test_reminders_reach_the_maildir(void **state)
 	assert_non_null(strstr(m, ": Open redirect  Bcc: all@example.org"));
 	free(m);
 	usleep(2500 * 1000); /* more scheduler passes: still one reminder per date */
-	char *n = sqlf("SELECT count(*) FROM job WHERE kind = 'mail.reminder' AND idempotency_key = 'remind:%lld:%s'", f, rd);
+	char *n = th_sqlf(DSN, "SELECT count(*) FROM job WHERE kind = 'mail.reminder' AND idempotency_key = 'remind:%lld:%s'", f, rd);
 	assert_string_equal(n, "1");
 	free(n);
 	free(rd);
@@ -508,13 +486,13 @@ static void test_auto_accept_and_score_rise(void **state)
 	long long high = seed("lab", 1, "high", 71);
 	set_policy("/api/v1/assets/lab/policy", "{\"auto_accept\": true, \"auto_accept_below\": \"4.0\"}");
 	assert_true(wait_state(low, "accepted", 10000));
-	char *s = sqlf("SELECT array_to_string(tags, ',') || '|' || (review_date = current_date + 90) FROM finding"
+	char *s = th_sqlf(DSN, "SELECT array_to_string(tags, ',') || '|' || (review_date = current_date + 90) FROM finding"
 		       " WHERE id = %lld", low);
 	assert_string_equal(s, "auto-accepted|true");
 	free(s);
 	usleep(1500 * 1000); /* one more scheduler pass: the high one stays open */
 	assert_state(high, "open");
-	char *ev = sqlf("SELECT actor_type || ':' || type FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", low);
+	char *ev = th_sqlf(DSN, "SELECT actor_type || ':' || type FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", low);
 	assert_string_equal(ev, "system:auto_accept");
 	free(ev);
 	/* the score rises above the threshold: reopened by the system */
@@ -522,7 +500,7 @@ static void test_auto_accept_and_score_rise(void **state)
 	snprintf(q, sizeof(q), "UPDATE finding SET score10 = 65, severity = 'medium' WHERE id = %lld", low);
 	assert_true(th_sql_ok(DSN, q));
 	assert_true(wait_state(low, "open", 10000));
-	ev = sqlf("SELECT type || ':' || justification || ':' || (array_length(f.tags, 1) IS NULL) FROM event e"
+	ev = th_sqlf(DSN, "SELECT type || ':' || justification || ':' || (array_length(f.tags, 1) IS NULL) FROM event e"
 		  " JOIN finding f ON f.id = e.finding_id WHERE e.finding_id = %lld ORDER BY e.id DESC LIMIT 1", low);
 	assert_string_equal(ev, "reopen:score rose to or above the auto-accept threshold:true");
 	free(ev);
@@ -538,7 +516,7 @@ static void test_sla_breach_queue(void **state)
 	assert_true(th_sql_ok(DSN, q));
 	char *due = NULL;
 	for (int i = 0; i < 100; i++) {
-		due = sqlf("SELECT coalesce((due_date - current_date)::text, '') FROM finding WHERE id = %lld", f);
+		due = th_sqlf(DSN, "SELECT coalesce((due_date - current_date)::text, '') FROM finding WHERE id = %lld", f);
 		if (due[0])
 			break;
 		free(due);
@@ -577,7 +555,7 @@ static void test_bulk_accept_1000(void **state)
 				 "{\"name\":\"bulk\",\"kind\":\"application\",\"technical_owners\":[\"mia\"]}", NULL),
 			 201);
 	seed("bulk", 1000, "medium", 50);
-	long long events_before = sql_ll("SELECT count(*) FROM event%s", "");
+	long long events_before = th_sql_ll(DSN, "SELECT count(*) FROM event%s", "");
 	char *rd = day(60), body[512], *out = NULL;
 	snprintf(body, sizeof(body), "{\"action\":\"accept\",\"justification\":\"legacy system, replaced in Q3\","
 				     "\"review_date\":\"%s\",\"filter\":{\"asset\":\"bulk\",\"state\":\"open\"}}", rd);
@@ -593,8 +571,8 @@ static void test_bulk_accept_1000(void **state)
 	free(out);
 	print_message("bulk accept of 1000 findings: %.2f s\n",
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	assert_int_equal(sql_ll("SELECT count(*) FROM event%s", "") - events_before, 1000);
-	char *n = sqlf("SELECT count(*) FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = 'bulk'"
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM event%s", "") - events_before, 1000);
+	char *n = th_sqlf(DSN, "SELECT count(*) FROM finding f JOIN asset a ON a.id = f.asset_id WHERE a.slug = 'bulk'"
 		       " AND f.state = 'accepted' AND f.review_date = '%s'", rd);
 	assert_string_equal(n, "1000");
 	free(n);
@@ -621,7 +599,7 @@ static void *race(void *arg)
 {
 	struct racer *rc = arg;
 	char path[96], body[300], *rd = NULL;
-	rd = sqlf("SELECT (current_date + 10)::text");
+	rd = th_sqlf(DSN, "SELECT (current_date + 10)::text");
 	snprintf(path, sizeof(path), "/api/v1/findings/%lld/actions", rc->id);
 	snprintf(body, sizeof(body), "{\"action\":\"accept\",\"justification\":\"race: only one of us may win\","
 				     "\"review_date\":\"%s\"}", rd);
@@ -648,7 +626,7 @@ static void test_concurrent_commands_one_winner(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(conflict, 19);
-	char *n = sqlf("SELECT count(*) || ':' || max(row_version) FROM event e, finding f WHERE e.finding_id = %lld"
+	char *n = th_sqlf(DSN, "SELECT count(*) || ':' || max(row_version) FROM event e, finding f WHERE e.finding_id = %lld"
 		       " AND f.id = e.finding_id AND e.type = 'accept'", f);
 	assert_string_equal(n, "1:2");
 	free(n);
@@ -666,7 +644,7 @@ static void test_events_for_auditors(void **state)
 	json_decref(r);
 	free(out);
 	/* every event, page by page: the count matches the table */
-	long long total = sql_ll("SELECT count(*) FROM event WHERE org_id = 1%s", ""), seen = 0;
+	long long total = th_sql_ll(DSN, "SELECT count(*) FROM event WHERE org_id = 1%s", ""), seen = 0;
 	char path[160] = "/api/v1/events?limit=500";
 	for (;;) {
 		assert_int_equal(th_http(&D, "GET", path, tok[U_AUD], NULL, &out), 200);
@@ -687,7 +665,7 @@ static void test_events_for_auditors(void **state)
 	char auth[200], *hdr = NULL;
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok[U_AUD]);
 	const char *h[] = { auth, NULL };
-	long long before = sql_ll("SELECT max(id) FROM event WHERE org_id = 1%s", "");
+	long long before = th_sql_ll(DSN, "SELECT max(id) FROM event WHERE org_id = 1%s", "");
 	char csvpath[96];
 	snprintf(csvpath, sizeof(csvpath), "/api/v1/events?format=csv&limit=10000&until=2999-01-01");
 	assert_int_equal(th_http_h(&D, "GET", csvpath, h, NULL, &out, &hdr), 200);
@@ -697,7 +675,7 @@ static void test_events_for_auditors(void **state)
 	long long lines = 0, upto = 0;
 	for (char *p = strstr(out, "\r\n"); p; p = strstr(p + 2, "\r\n"))
 		lines++;
-	char *last = sqlf("SELECT count(*) FROM event WHERE org_id = 1 AND id <= %lld", before);
+	char *last = th_sqlf(DSN, "SELECT count(*) FROM event WHERE org_id = 1 AND id <= %lld", before);
 	upto = strtoll(last, NULL, 10);
 	free(last);
 	assert_true(lines - 1 >= upto);
@@ -734,7 +712,7 @@ static void test_cli_finding(void **state)
 	assert_non_null(strstr(out, "\"status\":403"));
 	free(out);
 	free(err);
-	char *src = sqlf("SELECT source || ':' || actor_name FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", f);
+	char *src = th_sqlf(DSN, "SELECT source || ':' || actor_name FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", f);
 	assert_string_equal(src, "cli:mia");
 	free(src);
 	const char *show[] = { "finding", "show", id, NULL };
@@ -756,12 +734,12 @@ static void test_audit_verify_and_export(void **state)
 	free(out);
 	free(err);
 	th_daemon_stop(&D, SIGTERM); /* no scheduler events while counting */
-	long long total = sql_ll("SELECT count(*) FROM event%s", "");
+	long long total = th_sql_ll(DSN, "SELECT count(*) FROM event%s", "");
 	const char *exp[] = { "audit", "export", "--format", "json", NULL };
 	assert_int_equal(th_run(DSN, exp, NULL, NULL, &out, &err), 0);
 	json_t *r = jparse(out);
 	assert_int_equal((long long)json_array_size(r), total);
-	char *types = sqlf("SELECT string_agg(DISTINCT type, ',' ORDER BY type) FROM event WHERE finding_id IS NOT NULL");
+	char *types = th_sqlf(DSN, "SELECT string_agg(DISTINCT type, ',' ORDER BY type) FROM event WHERE finding_id IS NOT NULL");
 	for (char *t = types, *e; t && *t; t = e ? e + 1 : NULL) {
 		e = strchr(t, ',');
 		if (e)

@@ -30,38 +30,6 @@ static long long F1, S1, F2; /* a finding and a scan of org 1, a finding of org 
 #define EVE_TOKEN "fft_other_organisation_admin_token_0123456789abcdef"
 #define WEB_PW "correct horse battery staple"
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char q[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	char *r = th_sql(DSN, q);
-	if (!r)
-		fail_msg("sql failed: %s", q);
-	return r;
-}
-
-static long long sql_ll(const char *q)
-{
-	char *s = sqlf("%s", q);
-	long long v = strtoll(s, NULL, 10);
-	free(s);
-	return v;
-}
-
-static void last_line(char *out, char *dst, size_t n)
-{
-	char *nl = strrchr(out, '\n');
-	if (nl && nl[1] == '\0') {
-		*nl = '\0';
-		nl = strrchr(out, '\n');
-	}
-	snprintf(dst, n, "%s", nl ? nl + 1 : out);
-}
-
 static int user(const char *name, const char *role, const char *pw)
 {
 	const char *add[] = { "user", "add", name, "--role", role, "--password-stdin", NULL };
@@ -76,7 +44,7 @@ static int token(const char *name, const char *scope, const char *asset, char *d
 	char *out = NULL;
 	int rc = th_run(DSN, tc, NULL, NULL, &out, NULL);
 	if (!rc)
-		last_line(out, dst, 128);
+		th_last_line(out, dst, 128);
 	free(out);
 	return rc;
 }
@@ -127,10 +95,10 @@ static int setup(void **state)
 	/* org 1's user list must not reach eve */
 	if (!th_sql_ok(DSN, "UPDATE app_user SET email = 'ORG1-MARK@org1.example' WHERE name = 'mia'") || !seed_org2())
 		return -1;
-	F1 = sql_ll("WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10)"
+	F1 = th_sql_ll(DSN, "%s", "WITH ins AS (INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10)"
 		    " SELECT 1, id, 'org1-fp', 'sca', 'ORG1-MARK finding', 'high', 80 FROM asset WHERE slug = 'app'"
 		    " AND org_id = 1 RETURNING id) SELECT id FROM ins");
-	F2 = sql_ll("SELECT id FROM finding WHERE fingerprint = 'org2-fp'");
+	F2 = th_sql_ll(DSN, "%s", "SELECT id FROM finding WHERE fingerprint = 'org2-fp'");
 	char *out = NULL;
 	char *rep = th_read_file(FF_SOURCE_DIR "/tests/fixtures/scanners/trivy/DefectDojo-django-DefectDojo/scheme_2_no_vuln.json");
 	long st = th_http_ct(&D, "POST", "/api/v1/assets/app/scans?scanner=trivy&target=img", tok[P_UPLOAD],
@@ -300,7 +268,7 @@ static void test_route_role_matrix(void **state)
 		if (p != P_AUD && p != P_READ && p != P_UPLOAD)
 			assert_int_equal(th_http(&D, "POST", path, tok[p], "{\"action\":\"comment\",\"text\":\"x\"}", NULL),
 					 404);
-	char *n = sqlf("SELECT count(*) FROM event WHERE finding_id = %lld", F2);
+	char *n = th_sqlf(DSN, "SELECT count(*) FROM event WHERE finding_id = %lld", F2);
 	assert_string_equal(n, "0");
 	free(n);
 }
@@ -333,16 +301,16 @@ static void test_session_cookie_csrf_logout(void **state)
 {
 	(void)state;
 	char cookie[256] = "", csrf[128] = "", *h = NULL, *out = NULL;
-	long long failed0 = sql_ll("SELECT count(*) FROM event WHERE type = 'login.failed'");
+	long long failed0 = th_sql_ll(DSN, "%s", "SELECT count(*) FROM event WHERE type = 'login.failed'");
 	assert_int_equal(login("web", "not the password", cookie, sizeof(cookie), csrf, sizeof(csrf), NULL), 401);
-	assert_int_equal(sql_ll("SELECT count(*) FROM event WHERE type = 'login.failed'"), failed0 + 1);
+	assert_int_equal(th_sql_ll(DSN, "%s", "SELECT count(*) FROM event WHERE type = 'login.failed'"), failed0 + 1);
 	assert_int_equal(login("web", WEB_PW, cookie, sizeof(cookie), csrf, sizeof(csrf), &h), 201);
 	assert_non_null(strcasestr(h, "HttpOnly"));
 	assert_non_null(strcasestr(h, "SameSite=Lax"));
 	assert_null(strcasestr(h, "Secure")); /* public_url is http:// here */
 	free(h);
 	assert_true(strlen(csrf) >= 32);
-	assert_int_equal(sql_ll("SELECT count(*) FROM event WHERE type = 'login.succeeded' AND actor_name = 'web'"), 1);
+	assert_int_equal(th_sql_ll(DSN, "%s", "SELECT count(*) FROM event WHERE type = 'login.succeeded' AND actor_name = 'web'"), 1);
 	const char *hc[] = { cookie, NULL };
 	assert_int_equal(th_http_h(&D, "GET", "/api/v1/session", hc, NULL, &out, NULL), 200);
 	assert_non_null(strstr(out, "\"scope\":\"session\""));
@@ -352,14 +320,14 @@ static void test_session_cookie_csrf_logout(void **state)
 	snprintf(path, sizeof(path), "/api/v1/findings/%lld/actions", F1);
 	snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", csrf);
 	const char *body = "{\"action\":\"comment\",\"text\":\"from the web UI\"}";
-	long long ev0 = sql_ll("SELECT count(*) FROM event");
+	long long ev0 = th_sql_ll(DSN, "%s", "SELECT count(*) FROM event");
 	assert_int_equal(th_http_h(&D, "POST", path, hc, body, NULL, NULL), 403);
 	const char *hw[] = { cookie, wrong, NULL };
 	assert_int_equal(th_http_h(&D, "POST", path, hw, body, NULL, NULL), 403);
-	assert_int_equal(sql_ll("SELECT count(*) FROM event"), ev0);
+	assert_int_equal(th_sql_ll(DSN, "%s", "SELECT count(*) FROM event"), ev0);
 	const char *hok[] = { cookie, xcsrf, NULL };
 	assert_int_equal(th_http_h(&D, "POST", path, hok, body, NULL, NULL), 200);
-	char *src = sqlf("SELECT source || ':' || actor_name FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", F1);
+	char *src = th_sqlf(DSN, "SELECT source || ':' || actor_name FROM event WHERE finding_id = %lld ORDER BY id DESC LIMIT 1", F1);
 	assert_string_equal(src, "ui:web");
 	free(src);
 	/* logout: the cookie is cleared and no longer works */
@@ -367,7 +335,7 @@ static void test_session_cookie_csrf_logout(void **state)
 	assert_non_null(strcasestr(h, "Max-Age=0"));
 	free(h);
 	assert_int_equal(th_http_h(&D, "GET", "/api/v1/session", hc, NULL, NULL, NULL), 401);
-	assert_int_equal(sql_ll("SELECT count(*) FROM session"), 0);
+	assert_int_equal(th_sql_ll(DSN, "%s", "SELECT count(*) FROM session"), 0);
 	/* an auditor's session is read-only */
 	assert_int_equal(login("aud", WEB_PW, cookie, sizeof(cookie), csrf, sizeof(csrf), NULL), 201);
 	snprintf(xcsrf, sizeof(xcsrf), "X-CSRF-Token: %s", csrf);
@@ -391,11 +359,11 @@ static void test_login_throttling(void **state)
 	long secs = strtol(ra + 13, NULL, 10);
 	assert_true(secs > 0 && secs <= 120);
 	free(h);
-	assert_true(sql_ll("SELECT count(*) FROM event WHERE type = 'login.throttled'") >= 1);
+	assert_true(th_sql_ll(DSN, "%s", "SELECT count(*) FROM event WHERE type = 'login.throttled'") >= 1);
 	/* another user from the same address is not locked yet ... */
 	assert_int_equal(login("aud", WEB_PW, cookie, sizeof(cookie), csrf, sizeof(csrf), NULL), 201);
 	/* ... until the address reaches its own limit (40) */
-	long long failures = sql_ll("SELECT count(*) FROM event WHERE type = 'login.failed'");
+	long long failures = th_sql_ll(DSN, "%s", "SELECT count(*) FROM event WHERE type = 'login.failed'");
 	int tries = 0;
 	long st = 401;
 	while (st == 401 && tries < 60) {

@@ -85,20 +85,6 @@ static json_t *jparse(const char *s)
 	return v;
 }
 
-static char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sqlf(const char *fmt, ...)
-{
-	char q[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	char *r = th_sql(DSN, q);
-	if (!r)
-		fail_msg("sql failed: %s", q);
-	return r;
-}
-
 /* wait_sql waits up to ms for the query's first value to equal want */
 static void wait_sql(int ms, const char *want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void wait_sql(int ms, const char *want, const char *fmt, ...)
@@ -313,20 +299,6 @@ static void upload(const char *doc)
 	free(out);
 }
 
-static long long sql_ll(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long sql_ll(const char *fmt, ...)
-{
-	char q[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	char *s = sqlf("%s", q);
-	long long v = strtoll(s, NULL, 10);
-	free(s);
-	return v;
-}
-
 static void day(int offset, char out[11])
 {
 	time_t t = time(NULL) + (time_t)offset * 86400;
@@ -351,7 +323,7 @@ static void mitigate(long long id)
 
 static char *remote_id_of(long long finding)
 {
-	return sqlf("SELECT coalesce(remote_id, '') FROM ticket WHERE finding_id = %lld", finding);
+	return th_sqlf(DSN, "SELECT coalesce(remote_id, '') FROM ticket WHERE finding_id = %lld", finding);
 }
 
 static void register_hook(void)
@@ -433,7 +405,7 @@ static void t_tracker_rest(void **state)
 	assert_true(json_is_true(json_object_get(tj, "has_webhook_secret")));
 	json_decref(tj);
 	free(out);
-	char *sealed = sqlf("SELECT token_enc FROM tracker WHERE id = %lld", TRACKER);
+	char *sealed = th_sqlf(DSN, "SELECT token_enc FROM tracker WHERE id = %lld", TRACKER);
 	assert_null(strstr(sealed, S->token));
 	assert_int_equal(strncmp(sealed, "v1:", 3), 0);
 	free(sealed);
@@ -478,13 +450,13 @@ static void t_lifecycle(void **state)
 {
 	(void)state;
 	upload(sarif(1, 1));
-	F_SQLI = sql_ll("SELECT id FROM finding WHERE rule_id = 'sqli'");
-	F_XSS = sql_ll("SELECT id FROM finding WHERE rule_id = 'xss'");
+	F_SQLI = th_sql_ll(DSN, "SELECT id FROM finding WHERE rule_id = 'sqli'");
+	F_XSS = th_sql_ll(DSN, "SELECT id FROM finding WHERE rule_id = 'xss'");
 	mitigate(F_SQLI);
 	mitigate(F_XSS);
 	wait_sql(20000, "2", "SELECT count(*) FROM ticket WHERE remote_id IS NOT NULL");
 	/* the rendered ticket */
-	char *sev = sqlf("SELECT initcap(severity) FROM finding WHERE id = %lld", F_SQLI);
+	char *sev = th_sqlf(DSN, "SELECT initcap(severity) FROM finding WHERE id = %lld", F_SQLI);
 	char link[128], title[128], due[11];
 	snprintf(link, sizeof(link), "https://flawfix.example.test/findings/%lld", F_SQLI);
 	snprintf(title, sizeof(title), "[%s] SQL injection in the order search", sev);
@@ -559,7 +531,7 @@ static void t_slash_commands(void **state)
 	if (!S->polling) {
 		wait_sql(10000, "done", "SELECT state FROM job j JOIN ticket_delivery d ON d.id = (j.payload->>'delivery')::bigint"
 					" WHERE j.kind = 'ticket.event' AND d.outcome LIKE '%%seen before; its reply posted now'");
-		assert_true(sql_ll("SELECT max(attempts) FROM job WHERE kind = 'ticket.event'") > 1);
+		assert_true(th_sql_ll(DSN, "SELECT max(attempts) FROM job WHERE kind = 'ticket.event'") > 1);
 	}
 	tk_sleep_ms(500);
 	text = NULL;
@@ -580,14 +552,14 @@ static void t_slash_commands(void **state)
 	wait_sql(10000, "0", "SELECT count(*) FROM job WHERE kind IN ('ticket.create', 'ticket.comment', 'ticket.close',"
 			     " 'ticket.reopen', 'ticket.event') AND state IN ('queued', 'running')");
 	if (!S->polling) {
-		char *echoes = sqlf("SELECT count(*) FROM ticket_delivery WHERE outcome = 'echo of our own write'");
+		char *echoes = th_sqlf(DSN, "SELECT count(*) FROM ticket_delivery WHERE outcome = 'echo of our own write'");
 		assert_true(strtoll(echoes, NULL, 10) >= 1);
 		free(echoes);
 	}
-	char *before = sqlf("SELECT count(*) FROM comment WHERE finding_id = %lld", F_XSS);
+	char *before = th_sqlf(DSN, "SELECT count(*) FROM comment WHERE finding_id = %lld", F_XSS);
 	tk_sleep_ms(1500);
 	wait_deliveries();
-	char *after = sqlf("SELECT count(*) FROM comment WHERE finding_id = %lld", F_XSS);
+	char *after = th_sqlf(DSN, "SELECT count(*) FROM comment WHERE finding_id = %lld", F_XSS);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -617,7 +589,7 @@ static void t_flawfix_comment(void **state)
 /* a seeded open finding on the asset; returns its id */
 static long long seed_finding(const char *title)
 {
-	return sql_ll("INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10, file)"
+	return th_sql_ll(DSN, "INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity, score10, file)"
 		      " SELECT 1, id, md5('%s'), 'sast', '%s', 'high', 75, 'src/x.c' FROM asset WHERE slug = 'app'"
 		      " RETURNING id", title, title);
 }
@@ -661,7 +633,7 @@ static void t_comment_once_after_crash(void **state)
 	/* the same, but the crash came before FlawFix recorded the comment (or
 	 * the tracker's answer was lost): the job finds its comment at the
 	 * tracker by its flawfix-ref line */
-	long long job = sql_ll("SELECT id FROM job WHERE kind = 'ticket.comment' AND payload->>'finding_id' = '%lld'", a);
+	long long job = th_sql_ll(DSN, "SELECT id FROM job WHERE kind = 'ticket.comment' AND payload->>'finding_id' = '%lld'", a);
 	char q[256];
 	snprintf(q, sizeof(q), "DELETE FROM ticket_own_comment WHERE job_id = %lld", job);
 	assert_true(th_sql_ok(DSN, q));
@@ -673,7 +645,7 @@ static void t_comment_once_after_crash(void **state)
 	assert_int_equal(tickets_with_key(a, &text), 1);
 	assert_int_equal(occurrences(text, "posted exactly once"), 1);
 	free(text);
-	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_own_comment WHERE job_id = %lld", job), 1);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM ticket_own_comment WHERE job_id = %lld", job), 1);
 }
 
 /* the tracker answers 503 and then 429 for a while: the jobs wait with
@@ -702,7 +674,7 @@ static void t_outage(void **state)
 	}
 	assert_true(seen_error);
 	wait_sql(30000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
-	assert_true(sql_ll("SELECT attempts FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a) > 1);
+	assert_true(th_sql_ll(DSN, "SELECT attempts FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a) > 1);
 	assert_int_equal(tickets_with_key(a, NULL), 1);
 	long long b = seed_finding("outage 429");
 	json_decref(ctl("POST", "fail", json_pack("{s:i, s:i, s:s}", "status", 429, "count", 4, "retry_after", "1")));
@@ -767,13 +739,13 @@ static void t_webhook_auth_replay(void **state)
 	(void)state;
 	const char *needle = strcmp(S->kind, "jira") == 0 ? "\"changelog\"" : "\"action\": \"close\"";
 	char *body = delivered_body(needle), *out = NULL;
-	char *before = sqlf("SELECT count(*) || ' ' || (SELECT count(*) FROM event) FROM ticket_delivery");
+	char *before = th_sqlf(DSN, "SELECT count(*) || ' ' || (SELECT count(*) FROM event) FROM ticket_delivery");
 	assert_int_equal(post_hook(body, "replay-1", 0, &out), 401);
 	free(out);
 	out = NULL;
 	assert_int_equal(post_hook(body, "replay-1", -1, &out), 401);
 	free(out);
-	char *after = sqlf("SELECT count(*) || ' ' || (SELECT count(*) FROM event) FROM ticket_delivery");
+	char *after = th_sqlf(DSN, "SELECT count(*) || ' ' || (SELECT count(*) FROM event) FROM ticket_delivery");
 	assert_string_equal(before, after);
 	free(after);
 	/* first time: stored and queued; again: ignored */
@@ -786,7 +758,7 @@ static void t_webhook_auth_replay(void **state)
 	assert_int_equal(post_hook(body, "replay-1", 1, &out), 200);
 	assert_non_null(strstr(out, "seen before"));
 	free(out);
-	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_delivery WHERE delivery_id = 'replay-1'"), 1);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM ticket_delivery WHERE delivery_id = 'replay-1'"), 1);
 	wait_sql(10000, "1", "SELECT count(*) FROM ticket_delivery WHERE delivery_id = 'replay-1' AND processed_at IS NOT NULL");
 	/* a ticket we do not know: 200, ignored, nothing stored */
 	json_t *j = jparse(body);
@@ -805,7 +777,7 @@ static void t_webhook_auth_replay(void **state)
 	assert_int_equal(post_hook(unknown, "unknown-1", 1, &out), 200);
 	assert_non_null(strstr(out, "unknown ticket"));
 	free(out);
-	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_delivery WHERE delivery_id = 'unknown-1'"), 0);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM ticket_delivery WHERE delivery_id = 'unknown-1'"), 0);
 	free(unknown);
 	free(before);
 	free(body);
@@ -820,9 +792,9 @@ static void t_no_binding(void **state)
 	assert_int_equal(th_http(&D, "POST", "/api/v1/assets", D.token,
 				 "{\"name\":\"nob\",\"slug\":\"nob\",\"kind\":\"application\",\"technical_owners\":[\"admin\"]}",
 				 NULL), 201);
-	long long a = sql_ll("INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity)"
+	long long a = th_sql_ll(DSN, "INSERT INTO finding (org_id, asset_id, fingerprint, kind, title, severity)"
 			     " SELECT 1, id, 'nob-1', 'sast', 'unbound', 'low' FROM asset WHERE slug = 'nob' RETURNING id");
-	long long events = sql_ll("SELECT count(*) FROM event");
+	long long events = th_sql_ll(DSN, "SELECT count(*) FROM event");
 	char path[96], *out = NULL;
 	snprintf(path, sizeof(path), "/api/v1/findings/%lld/actions", a);
 	static const struct {
@@ -844,12 +816,12 @@ static void t_no_binding(void **state)
 		free(out);
 		out = NULL;
 	}
-	assert_int_equal(sql_ll("SELECT count(*) FROM event"), events);
-	assert_int_equal(sql_ll("SELECT count(*) FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a), 0);
-	char *st = sqlf("SELECT state || ':' || row_version FROM finding WHERE id = %lld", a);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM event"), events);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a), 0);
+	char *st = th_sqlf(DSN, "SELECT state || ':' || row_version FROM finding WHERE id = %lld", a);
 	assert_string_equal(st, "open:1");
 	free(st);
-	assert_int_equal(sql_ll("SELECT count(*) FROM ticket WHERE finding_id = %lld", a), 0);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM ticket WHERE finding_id = %lld", a), 0);
 }
 
 /* lost webhooks: the ticket is closed while the daemon is down (the
@@ -862,10 +834,10 @@ static void t_reconcile_lost_webhook(void **state)
 	wait_sql(20000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
 	char *r = remote_id_of(a);
 	th_daemon_stop(&D, SIGTERM);
-	long long before = sql_ll("SELECT count(*) FROM ticket_delivery");
+	long long before = th_sql_ll(DSN, "SELECT count(*) FROM ticket_delivery");
 	human("transition", r, "to", S->close_to);
 	wait_deliveries(); /* every attempt failed: nobody listens */
-	assert_int_equal(sql_ll("SELECT count(*) FROM ticket_delivery"), before);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM ticket_delivery"), before);
 	assert_int_equal(th_daemon_start(&D, DSN, S->polling ? daemon_env_poll : daemon_env), 0);
 	register_hook();
 	wait_sql(20000, "verifying", "SELECT state FROM finding WHERE id = %lld", a);
@@ -914,7 +886,7 @@ static void t_kill9(void **state)
 	register_hook();
 	wait_sql(30000, "1", "SELECT count(*) FROM ticket WHERE finding_id = %lld AND remote_id IS NOT NULL", a);
 	assert_int_equal(tickets_with_key(a, NULL), 1);
-	assert_int_equal(sql_ll("SELECT count(*) FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a), 1);
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM job WHERE kind = 'ticket.create' AND payload->>'finding_id' = '%lld'", a), 1);
 	/* admin is linked to the human since the slash commands: the assignee */
 	char *text = NULL;
 	assert_int_equal(tickets_with_key(a, &text), 1);
@@ -934,7 +906,7 @@ static void t_audit_chain(void **state)
 		fail_msg("audit verify: %d %s %s", rc, out, err);
 	free(out);
 	free(err);
-	assert_true(sql_ll("SELECT count(*) FROM event WHERE type IN ('ticket_closed', 'ticket_reopened', 'comment',"
+	assert_true(th_sql_ll(DSN, "SELECT count(*) FROM event WHERE type IN ('ticket_closed', 'ticket_reopened', 'comment',"
 			   " 'tracker.created', 'tracker.identity_set', 'asset.tracker_bound')") >= 6);
 }
 
@@ -956,13 +928,13 @@ static void t_identity_match(void **state)
 	assert_int_equal(th_http(&D, "POST", path, D.token, NULL, &out), 202);
 	free(out);
 	wait_sql(15000, "done", "SELECT state FROM job WHERE kind = 'ticket.identities'");
-	char *got = sqlf("SELECT i.remote_id || ' ' || i.source FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
+	char *got = th_sqlf(DSN, "SELECT i.remote_id || ' ' || i.source FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
 			 " WHERE u.name = 'paula'");
 	char want[160];
 	snprintf(want, sizeof(want), "%s email", S->human_id);
 	assert_string_equal(got, want);
 	free(got);
-	assert_int_equal(sql_ll("SELECT count(*) FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
+	assert_int_equal(th_sql_ll(DSN, "SELECT count(*) FROM tracker_identity i JOIN app_user u ON u.id = i.user_id"
 				" WHERE u.name = 'nobody'"), 0);
 	/* the list shows both */
 	snprintf(path, sizeof(path), "/api/v1/trackers/%lld/identities", TRACKER);
