@@ -781,24 +781,30 @@ static int each_in_project(struct db *db, struct tk *k, const struct ticket_ref 
 	return rc;
 }
 
-/* tracker_job: open the tracker of the payload and run fn on each ticket */
+/* every ticket of the tracker through fn; a complete pass marks the
+ * tracker reconciled */
+static int each_ticket(struct db *db, struct tk *k, each_fn fn, char *err, size_t errlen)
+{
+	struct ticket_ref *ts = NULL;
+	int n = 0;
+	int rc = ticket_list(db, k->t.id, &ts, &n);
+	for (int i = 0; i < n && !rc; i++)
+		rc = each_in_project(db, k, &ts[i], fn, err, errlen);
+	if (!rc)
+		tracker_mark_reconciled(db, k->t.id);
+	free(ts);
+	return rc;
+}
 
+/* tracker_job: open the tracker of the payload and run fn on each ticket */
 static int tracker_job(struct db *db, const struct job *j, each_fn fn, char *err, size_t errlen)
 {
 	json_t *p = json_loads(j->payload, 0, NULL);
 	struct tk k;
-	struct ticket_ref *ts = NULL;
-	int n = 0;
 	memset(&k, 0, sizeof(k));
 	int rc = tk_open(db, j->org_id, payload_ll(p, "tracker_id"), NULL, &k, err, errlen);
-	if (rc || (rc = tk_self(db, &k, err, errlen)) || (rc = ticket_list(db, k.t.id, &ts, &n)))
-		goto out;
-	for (int i = 0; i < n && !rc; i++)
-		rc = each_in_project(db, &k, &ts[i], fn, err, errlen);
-	if (!rc)
-		tracker_mark_reconciled(db, k.t.id);
-out:
-	free(ts);
+	if (!rc && !(rc = tk_self(db, &k, err, errlen)))
+		rc = each_ticket(db, &k, fn, err, errlen);
 	tk_close(&k);
 	json_decref(p);
 	return rc;
@@ -887,15 +893,8 @@ int job_ticket_poll(struct db *db, const struct job *j, char *err, size_t errlen
 		goto out;
 	/* then the reconcile pass, after the journals (their authors are the
 	 * better actors), for what they did not explain */
-	free(ts);
-	ts = NULL;
 	k.reconcile_before = cc.newest;
-	if ((rc = ticket_list(db, k.t.id, &ts, &n)))
-		goto out;
-	for (int i = 0; i < n && !rc; i++)
-		rc = each_in_project(db, &k, &ts[i], reconcile_one, err, errlen);
-	if (!rc)
-		tracker_mark_reconciled(db, k.t.id);
+	rc = each_ticket(db, &k, reconcile_one, err, errlen);
 out:
 	free(ts);
 	tk_close(&k);
